@@ -1,0 +1,54 @@
+# Developer targets for rumpnet. `make help` lists them.
+# The two README commands (sh tools/demo.sh, sh tools/test.sh) need no make.
+
+PY      := .venv/bin/python
+RUMPNET := .venv/bin/rumpnet
+
+.PHONY: help install demo test check lint format testbuild nettest lab lab-down conformance-full bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+
+install: ## prepare the machine and .venv (tools/bootstrap.sh)
+	sh tools/bootstrap.sh
+
+demo: ## README's main command
+	sh tools/demo.sh
+
+test: ## README's test command: the whole suite
+	sh tools/test.sh
+
+check: install lint ## lint, then the fast tests (no lab)
+	$(PY) -m pytest -m "not lab and not slow and not bench"
+
+lint: ## ruff lint and format check
+	$(PY) -m ruff check gen tools nettests tests
+	$(PY) -m ruff format --check gen tools nettests tests
+
+format: ## ruff format and autofix
+	$(PY) -m ruff format gen tools nettests tests
+	$(PY) -m ruff check --fix gen tools nettests tests
+
+testbuild: install ## build every appliance configuration in appliance/testbuild/
+	$(MAKE) -C appliance testbuild \
+	  LWIP_DIR=$$($(PY) -c 'from tools.debian import Apt; print(Apt().source("lwip"))') \
+	  XEN_INCLUDE=$$($(PY) -c 'from tools.debian import Apt; print(Apt().extract("libxen-dev"))')/usr/include
+
+nettest: install ## the conformance rig only
+	$(PY) -m pytest nettests
+
+lab: install ## bring the Xen lab up (rumpnet lab up)
+	$(RUMPNET) lab up
+
+lab-down: ## stop the Xen lab
+	$(RUMPNET) lab down
+
+conformance-full: install ## the rig including long-timer checks
+	$(PY) -m pytest nettests -m "slow or not slow"
+
+bench: install ## benchmarks (not part of the test suite)
+	$(RUMPNET) bench out/httpd --target posix
+
+clean: ## remove run leftovers (namespaces, taps, QEMU) and build output
+	-$(RUMPNET) clean
+	rm -rf appliance/build out

@@ -1,0 +1,1 @@
+"""rumpnet's tools: the Xen lab, package fetching and caching, run helpers."""
