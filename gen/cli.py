@@ -19,7 +19,7 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "build": ("gen.cmd_build", "rebuild the images of a generated appliance directory"),
     "run": ("tools.run", "run an appliance: as a Linux process on TAP (posix) or a Xen DomU"),
     "test": ("nettests.cli", "run the conformance rig against an appliance"),
-    "bench": (None, "side-by-side performance against a Linux peer"),
+    "bench": ("tools.bench.cli", "side-by-side performance against a Linux peer"),
     "lab": ("tools.lab.cli", "the Xen lab: real Xen under QEMU, bridged to host namespaces"),
     "selftest": ("tools.selftest", "boot the kernel self-test image and check every subsystem"),
     "deploy": (None, "deploy appliances to Xen hosts over SSH or libvirt"),

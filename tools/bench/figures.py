@@ -1,0 +1,106 @@
+"""The bench figures of the posix target, each run for both sides, alternating.
+
+Figures: image size, HTTP requests/s and latency percentiles (small and large file,
+keep-alive and not, several concurrencies, with wrk), idle CPU cost. A figure
+returns Records (one per run); it never judges them.
+
+Not here: the router and TCP bulk figures (they need the router appliance's bench
+topology and an in-appliance TCP sink), the Xen lab figures (boot times, memory
+floor): they arrive with the Xen appliances.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.bench import wrk
+from tools.bench.record import Record
+from tools.bench.sides import PosixSides
+
+SIDES = ("appliance", "peer")
+
+
+@dataclass(frozen=True)
+class Plan:
+    runs: int = 5
+    seconds: float = 5.0
+    concurrencies: tuple[int, ...] = (1, 16, 64)
+    keepalive: tuple[bool, ...] = (True, False)
+    idle_seconds: float = 30.0
+
+    @staticmethod
+    def quick() -> Plan:
+        return Plan(runs=1, seconds=1.0, concurrencies=(16,), keepalive=(True,), idle_seconds=2.0)
+
+
+def _order(run: int) -> tuple[str, str]:
+    return SIDES if run % 2 == 0 else SIDES[::-1]
+
+
+def image_size(appliance_dir: Path, target: str) -> list[Record]:
+    images = sorted(appliance_dir.glob("rumpnet-*.posix"))
+    nginx = shutil.which("nginx")
+    if not images or not nginx:
+        return []
+    return [Record("image_bytes", float(images[0].stat().st_size), float(os.path.getsize(nginx)),
+                   "bytes", "lower", 0, target, "nginx binary",
+                   {"appliance_image": images[0].name})]
+
+
+def pick_files(content: Path) -> dict[str, Path]:
+    files = sorted((p for p in content.rglob("*") if p.is_file() and p.stat().st_size),
+                   key=lambda p: p.stat().st_size)
+    if not files:
+        return {}
+    return {"small": files[0], "large": files[-1]} if len(files) > 1 else {"small": files[0]}
+
+
+def http(sides: PosixSides, plan: Plan, target: str) -> list[Record]:
+    out: list[Record] = []
+    files = pick_files(sides.content)
+    for label, path in files.items():
+        rel = path.relative_to(sides.content).as_posix()
+        for ka in plan.keepalive:
+            for conc in plan.concurrencies:
+                fig = f"http/{label}/{'keepalive' if ka else 'close'}/c{conc}"
+                params = {"file": rel, "file_bytes": path.stat().st_size, "connections": conc,
+                          "keepalive": ka, "seconds": plan.seconds, "tool": "wrk"}
+                for run in range(plan.runs):
+                    res = {}
+                    for side in _order(run):
+                        res[side] = wrk.run(sides.client_prefix(), sides.url(side, rel), conc,
+                                            plan.seconds, keepalive=ka)
+                    a, p = res["appliance"], res["peer"]
+                    par = {**params, "errors": {"appliance": a.errors, "peer": p.errors}}
+                    out.append(Record(f"{fig}/rps", a.rps, p.rps, "req/s", "higher", run,
+                                      target, "nginx", par))
+                    for q in ("p50", "p90", "p99", "p999"):
+                        out.append(Record(f"{fig}/{q}", getattr(a, f"{q}_us"),
+                                          getattr(p, f"{q}_us"), "us", "lower", run, target,
+                                          "nginx", params))
+    return out
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / tick
+
+
+def idle_cpu(sides: PosixSides, plan: Plan, target: str) -> list[Record]:
+    before = {s: _cpu_seconds(sides.pids(s)) for s in SIDES}
+    time.sleep(plan.idle_seconds)
+    after = {s: _cpu_seconds(sides.pids(s)) for s in SIDES}
+    a, p = after["appliance"] - before["appliance"], after["peer"] - before["peer"]
+    return [Record("idle_cpu_seconds", a, p, "cpu-s", "lower", 0, target, "nginx",
+                   {"seconds": plan.idle_seconds})]
