@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from tools.bench import figures, record, report
+from tools.bench.sides import BenchError
+from tools.bench.wrk import WrkError
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -52,10 +54,14 @@ def run(args: argparse.Namespace) -> int:
     env = record.environment(args.target, {"plan": plan.__dict__,
                                            "appliance_manifest": doc["outputs"]})
     records = figures.image_size(args.appliance, args.target)
-    with figures.PosixSides(args.appliance) as sides:
-        env["appliance_address"] = sides.appliance_ip
-        records += figures.http(sides, plan, args.target)
-        records += figures.idle_cpu(sides, plan, args.target)
+    try:
+        with figures.PosixSides(args.appliance) as sides:
+            env["appliance_address"] = sides.appliance_ip
+            records += figures.http(sides, plan, args.target)
+            records += figures.idle_cpu(sides, plan, args.target)
+    except (BenchError, WrkError) as e:
+        print(f"rumpnet bench: {e}", file=sys.stderr)
+        return 1
     record.write_json(json_path, records, env)
     print(record.table(record.summarise(records)))
     outputs = report.render_all(json_path)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tools.bench import wrk
 from tools.bench.record import Record
-from tools.bench.sides import PosixSides
+from tools.bench.sides import BenchError, PosixSides
 
 SIDES = ("appliance", "peer")
 
@@ -75,6 +75,10 @@ def http(sides: PosixSides, plan: Plan, target: str) -> list[Record]:
                         res[side] = wrk.run(sides.client_prefix(), sides.url(side, rel), conc,
                                             plan.seconds, keepalive=ka)
                     a, p = res["appliance"], res["peer"]
+                    for side, r in res.items():
+                        if r.errors > r.requests // 100:
+                            raise BenchError(f"{fig}: {r.errors} of {r.requests} requests to the "
+                                             f"{side} failed (connection or non-2xx errors)")
                     par = {**params, "errors": {"appliance": a.errors, "peer": p.errors}}
                     out.append(Record(f"{fig}/rps", a.rps, p.rps, "req/s", "higher", run,
                                       target, "nginx", par))

@@ -29,7 +29,7 @@ CLIENT_IP, PEER_IP = "192.0.2.1", "192.0.2.3"
 ADDR_RE = re.compile(r"rumpnet: nic0 up ipv4=(\d+\.\d+\.\d+\.\d+)")
 
 NGINX_CONF = """
-worker_processes 1;
+worker_processes auto;
 daemon off;
 pid {run}/nginx.pid;
 error_log {run}/error.log warn;
@@ -59,6 +59,7 @@ class PosixSides:
         self.appliance_dir = appliance_dir
         self.procs: list[subprocess.Popen] = []
         self.tmp = Path(tempfile.mkdtemp(prefix="rumpnet-bench-"))
+        self.tmp.chmod(0o755)  # nginx's workers run unprivileged and read the content here
         self.topo: Topology | None = None
         self.appliance: subprocess.Popen | None = None
         self.appliance_ip: str | None = None

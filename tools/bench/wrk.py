@@ -57,7 +57,7 @@ def run(prefix: list[str], url: str, connections: int, seconds: float,
     try:
         threads = max(1, min(threads, connections))
         cmd = [*prefix, "env", f"RUMPNET_WRK_CLOSE={0 if keepalive else 1}", "wrk",
-               f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+               f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
                "-s", script, url]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     finally:
