@@ -22,7 +22,9 @@ COMMANDS: dict[str, tuple[str | None, str]] = {
     "bench": ("tools.bench.cli", "side-by-side performance against a Linux peer"),
     "lab": ("tools.lab.cli", "the Xen lab: real Xen under QEMU, bridged to host namespaces"),
     "selftest": ("tools.selftest", "boot the kernel self-test image and check every subsystem"),
-    "deploy": (None, "deploy appliances to Xen hosts over SSH or libvirt"),
+    "deploy": ("tools.deploy.cli", "deploy appliances to Xen hosts over SSH or libvirt"),
+    "ps": ("tools.deploy.cmd_ps", "list the domains rumpnet deployed on a host"),
+    "undeploy": ("tools.deploy.cmd_undeploy", "destroy domains rumpnet deployed"),
     "clean": ("tools.clean", "remove everything rumpnet runs left behind (safe to run twice)"),
 }
 

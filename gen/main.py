@@ -30,9 +30,10 @@ def generate(
     log(f'profile: {prof.source} ({prof.kind} "{prof.name}")')
     res = resolve.resolve(prof)
     with image.staging(out) as work:
-        for name, text in render.render(res).items():
+        rendered = render.render(res)
+        for name, text in rendered.items():
             (work / name).write_text(text)
-        log("render: xl.cfg, config.h")
+        log(f"render: {', '.join(rendered)}")
         inputs: dict = {
             "profile": {"spec": spec, "overrides": list(overrides)},
             "appliance_sources_sha256": build.source_digest(),

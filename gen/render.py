@@ -1,14 +1,18 @@
 """Render the text outputs of an appliance from jinja2 templates.
 
-Implements: xl.cfg (the xl domain configuration) and config.h (the C build
-configuration with the parameter table), from gen/templates/ with StrictUndefined,
-so a template that names a value the resolver did not provide fails loudly.
+Implements: xl.cfg (the xl domain configuration), libvirt.xml (the same domain for
+libvirt's Xen/libxl driver, marked as rumpnet's in its <metadata> with the profile
+digest) and config.h (the C build configuration with the parameter table), from
+gen/templates/ with StrictUndefined, so a template that names a value the resolver
+did not provide fails loudly.
 
 Not here: the content archive (archive.py), the kernel build (build.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import jinja2
@@ -17,6 +21,10 @@ from gen.resolve import Resolved
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CONTENT_ARCHIVE = "content.cpio"
+# libvirt.xml: the <metadata> namespace marking a domain as a rumpnet appliance, and
+# the host directory `rumpnet deploy --libvirt` copies an appliance's files into.
+METADATA_NS = "urn:rumpnet:appliance:1"
+HOST_ROOT = "/var/lib/rumpnet"
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -26,6 +34,13 @@ _env = jinja2.Environment(
     keep_trailing_newline=True,
     autoescape=False,
 )
+
+
+def profile_digest(profile: dict) -> str:
+    """SHA-256 of a profile as canonical JSON: the manifest's "profile" section gives
+    the same digest, which ties a libvirt domain back to its appliance directory."""
+    text = json.dumps(profile, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def context(r: Resolved) -> dict:
@@ -40,6 +55,9 @@ def context(r: Resolved) -> dict:
         "vcpus": p.vcpus,
         "nics": r.nics,
         "params": r.params,
+        "metadata_ns": METADATA_NS,
+        "profile_sha256": profile_digest(p.to_dict()),
+        "host_dir": f"{HOST_ROOT}/{p.name}",
     }
 
 
@@ -49,4 +67,5 @@ def render(r: Resolved) -> dict[str, str]:
     return {
         "xl.cfg": _env.get_template("xl.cfg.j2").render(ctx),
         "config.h": _env.get_template("config.h.j2").render(ctx),
+        "libvirt.xml": _env.get_template("libvirt.xml.j2").render(ctx),
     }

@@ -24,7 +24,7 @@ def quiet(msg: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["httpd", "router"])
-@pytest.mark.parametrize("name", ["xl.cfg", "config.h"])
+@pytest.mark.parametrize("name", ["xl.cfg", "config.h", "libvirt.xml"])
 def test_rendered_files_match_golden(tmp_path, kind, name):
     out = generate(kind, tmp_path / kind, platforms=NO_BUILD, log=quiet)
     assert (out / name).read_bytes() == (GOLDEN / kind / name).read_bytes()

@@ -11,8 +11,12 @@ cd "$(dirname "$0")/.."
 say() { printf 'rumpnet: %s\n' "$*" >&2; }
 
 # Debian packages: toolchain, python, real network peers used by the tests.
+# Servers among them (nginx, sshd) are peers the tests start in namespaces: they
+# must not start as host services, so the install runs under a policy-rc.d that
+# forbids starting services (Debian's mechanism for exactly that).
 PKGS="python3 python3-venv gcc make libc6-dev cpio curl ca-certificates xz-utils \
-  iproute2 iputils-ping traceroute ethtool tcpdump dnsmasq-base busybox nginx-light wrk"
+  iproute2 iputils-ping traceroute ethtool tcpdump dnsmasq-base busybox nginx-light wrk \
+  iperf3 openssh-client openssh-server libvirt-clients libxml2-utils libvirt-dev pkg-config"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -21,7 +25,14 @@ export DEBIAN_FRONTEND=noninteractive
 if [ -n "$missing" ]; then
   say "installing Debian packages:$missing"
   apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends $missing >/dev/null
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    policy=/usr/sbin/policy-rc.d
+  fi
+  apt-get install -y -q --no-install-recommends $missing >/dev/null || status=$?
+  [ -z "$policy" ] || rm -f "$policy"
+  [ "${status:-0}" = 0 ] || { say "apt-get install failed"; exit 1; }
 fi
 
 # QEMU for the lab: prefer the backports suite of the machine's own Debian archive.

@@ -15,6 +15,7 @@ WHAT = {
     "config.h": "C build configuration (parameter defaults)",
     "content.cpio": "content archive (cpio newc), the domain's ramdisk",
     "manifest.json": "this summary's source: profile, inputs, hashes",
+    "libvirt.xml": "libvirt domain XML (Xen libxl driver)",
 }
 
 
