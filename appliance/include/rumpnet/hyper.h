@@ -202,7 +202,9 @@ int hyp_sem_trywait(struct hyp_sem *s);
 /*
  * Per-instance parameters, keyed by dotted names ("nic0.ipv4",
  * "http.port"). On minios they are read from xenstore under the
- * domain's own path (~/rumpnet/<key>); on posix from the command line
+ * domain's own path (~/rumpnet/<key>, each '.' becoming '/' since
+ * xenstore node names cannot contain dots: nic0.ipv4 is read from
+ * ~/rumpnet/nic0/ipv4); on posix from the command line
  * (key=value arguments) or the environment (RUMPNET_<KEY> with dots as
  * underscores, upper case). Apps fall back to the defaults generated
  * from the profile (see appliance/apps/config.c).
