@@ -50,5 +50,5 @@ bench: install ## benchmarks (not part of the test suite)
 	$(RUMPNET) bench out/httpd --target posix
 
 clean: ## remove run leftovers (namespaces, taps, QEMU) and build output
-	-$(RUMPNET) clean
+	-$(RUMPNET) clean --lab
 	rm -rf appliance/build out
