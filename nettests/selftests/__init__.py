@@ -1,0 +1,1 @@
+"""Tests of the rig itself: DHCP server vs real client, reports, topology."""
