@@ -33,11 +33,14 @@ def fetch_all(lab: Lab, ip: str, appliance: Path) -> list[tuple[str, int, bool]]
     for e in archive.read((appliance / "content.cpio").read_bytes()):
         if e.mode & 0o170000 != 0o100000:
             continue
-        proc = lab.run_host(["curl", "-sS", "--max-time", "20", f"http://{ip}/{e.name}"],
-                            timeout=30, text=False)
+        proc = lab.run_host(
+            ["curl", "-sS", "--max-time", "20", f"http://{ip}/{e.name}"], timeout=30, text=False
+        )
         body = proc.stdout
-        ok = proc.returncode == 0 and hashlib.sha256(body).digest() == hashlib.sha256(
-            e.data).digest()
+        ok = (
+            proc.returncode == 0
+            and hashlib.sha256(body).digest() == hashlib.sha256(e.data).digest()
+        )
         results.append((e.name, len(body), ok))
     return results
 
@@ -58,28 +61,33 @@ def main(argv: list[str]) -> int:
     except LabError as e:
         say(f"the lab did not come up: {e}")
         return 1
-    say(f"lab ready in {time.monotonic() - t0:.1f} s (Xen {lab.info().get('xen_version', '?')}, "
-        f"host namespace {lab.netns}, bridge {lab.bridges[0]})")
+    say(
+        f"lab ready in {time.monotonic() - t0:.1f} s (Xen {lab.info().get('xen_version', '?')}, "
+        f"host namespace {lab.netns}, bridge {lab.bridges[0]})"
+    )
     failed = True
     dom = XenDomain(load_appliance(args.appliance), LabDom0(lab))
     try:
         t1 = time.monotonic()
         dom.start()
-        say(f"xl create: domain {dom.name} (id {dom.domid}), "
+        say(
+            f"xl create: domain {dom.name} (id {dom.domid}), "
             f"image {doc['build']['xen']['image']} "
             f"({doc['outputs'][doc['build']['xen']['image']]['size']} bytes), "
-            f"memory {doc['profile']['memory']} MiB")
+            f"memory {doc['profile']['memory']} MiB"
+        )
         ip = dom.wait_ipv4(0, timeout=120)
         t2 = time.monotonic()
-        say(f"DHCP: the appliance took {ip} from the lab's dnsmasq "
-            f"{t2 - t1:.1f} s after xl create")
+        say(f"DHCP: the appliance took {ip} from the lab's dnsmasq {t2 - t1:.1f} s after xl create")
         results = fetch_all(lab, ip, args.appliance)
         t3 = time.monotonic()
         for name, size, ok in results:
             say(f"  GET /{name}: {size} bytes, {'bytes match' if ok else 'MISMATCH'}")
         failed = not results or not all(ok for _, _, ok in results)
-        say(f"{sum(ok for *_, ok in results)}/{len(results)} files served correctly "
-            f"({t3 - t2:.1f} s); first HTTP answer {t3 - t1:.1f} s after xl create")
+        say(
+            f"{sum(ok for *_, ok in results)}/{len(results)} files served correctly "
+            f"({t3 - t2:.1f} s); first HTTP answer {t3 - t1:.1f} s after xl create"
+        )
     except (XenRunError, LabError, subprocess.SubprocessError) as e:
         say(f"failed: {e}")
         print(dom.console()[-2000:] if dom.domid is not None else "", file=sys.stderr)

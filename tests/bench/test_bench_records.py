@@ -11,13 +11,46 @@ from tools.bench import record, report
 def make_records() -> list[record.Record]:
     rs = []
     for run, (a, p) in enumerate([(900.0, 1000.0), (1200.0, 1000.0), (1100.0, 1000.0)]):
-        rs.append(record.Record("http/small/keepalive/c16/rps", a, p, "req/s", "higher", run,
-                                "posix", "nginx", {"connections": 16}))
+        rs.append(
+            record.Record(
+                "http/small/keepalive/c16/rps",
+                a,
+                p,
+                "req/s",
+                "higher",
+                run,
+                "posix",
+                "nginx",
+                {"connections": 16},
+            )
+        )
         for q, scale in (("p50", 1), ("p90", 2), ("p99", 4), ("p999", 8)):
-            rs.append(record.Record(f"http/small/keepalive/c16/{q}", 100.0 * scale,
-                                    80.0 * scale, "us", "lower", run, "posix", "nginx", {}))
-    rs.append(record.Record("http/small/keepalive/c64/rps", 2000.0, 1000.0, "req/s", "higher",
-                            0, "posix", "nginx", {}))
+            rs.append(
+                record.Record(
+                    f"http/small/keepalive/c16/{q}",
+                    100.0 * scale,
+                    80.0 * scale,
+                    "us",
+                    "lower",
+                    run,
+                    "posix",
+                    "nginx",
+                    {},
+                )
+            )
+    rs.append(
+        record.Record(
+            "http/small/keepalive/c64/rps",
+            2000.0,
+            1000.0,
+            "req/s",
+            "higher",
+            0,
+            "posix",
+            "nginx",
+            {},
+        )
+    )
     return rs
 
 

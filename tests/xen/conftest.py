@@ -1,11 +1,12 @@
 """Fixtures for the Xen appliance tests: the lab, the generated Xen appliances, booted
 DomUs and host-side namespaces on the lab bridges (prefix `rnx`).
 
-`xen_lab` is the session's lab (tools.lab.pytest_plugin) or a skip saying why there is
-none; `xen_appliance(kind)` generates `rumpnet gen <kind>` for the xen platform once per
-session (skip with the build's reason if it cannot be built); `domu(...)` boots one
-instance with tools.xen_run.XenDomain (destroyed at teardown, and the test fails if the
-console shows a panic); `host_ns(...)` makes a namespace with a veth into a lab bridge.
+`xen_lab` is the session's lab (tools.lab.pytest_plugin); a lab that does not come
+up fails the tests; `xen_appliance(kind)` generates `rumpnet gen <kind>` for the
+xen platform once per session (a build that fails fails the tests, with its reason);
+`domu(...)` boots one instance with tools.xen_run.XenDomain (destroyed at teardown,
+and the test fails if the console shows a panic); `host_ns(...)` makes a namespace
+with a veth into a lab bridge.
 Not here: the tests (test_*.py beside this file).
 """
 
@@ -48,7 +49,7 @@ def xen_lab(lab_session):  # noqa: F811
     try:
         return lab_session.get()
     except (LabError, OSError) as e:
-        pytest.skip(f"the Xen lab is not available: {e}")
+        pytest.fail(f"the Xen lab did not come up: {e}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +72,12 @@ def xen_appliance(tmp_path_factory):
             try:
                 generate(kind, out, platforms=("xen",), log=lambda msg: None)
             except Exception as e:  # the build's own message says why
-                pytest.skip(f"the Xen image of {kind} cannot be built: {e}")
+                pytest.fail(f"the Xen image of {kind} cannot be built: {e}", pytrace=False)
             if not (out / f"rumpnet-{kind}.xen").is_file():
-                pytest.skip(f"the Xen image of {kind} was not built (see {out}/manifest.json)")
+                pytest.fail(
+                    f"the Xen image of {kind} was not built (see {out}/manifest.json)",
+                    pytrace=False,
+                )
             made[kind] = out
         return made[kind]
 

@@ -15,44 +15,65 @@ from tools.bench.wrk import WrkError
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("appliance", type=Path, help="an appliance directory made by `rumpnet gen`")
     p.add_argument("--target", choices=("posix", "xen"), default="posix")
-    p.add_argument("--compare", action="store_true", default=True,
-                   help="run the peer side by side (always on: every figure is a comparison)")
-    p.add_argument("--json", type=Path, metavar="FILE",
-                   help="where to write the records (default: OUT/bench.json)")
-    p.add_argument("--out", type=Path, default=Path("out/bench"), metavar="DIR",
-                   help="directory for JSON, PNG plots and bench.html (default: out/bench)")
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        default=True,
+        help="run the peer side by side (always on: every figure is a comparison)",
+    )
+    p.add_argument(
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="where to write the records (default: OUT/bench.json)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/bench"),
+        metavar="DIR",
+        help="directory for JSON, PNG plots and bench.html (default: out/bench)",
+    )
     p.add_argument("--runs", type=int, help="alternating runs per figure (default 5)")
-    p.add_argument("--quick", action="store_true",
-                   help="smoke mode: one short run of one configuration (seconds, not minutes)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke mode: one short run of one configuration (seconds, not minutes)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     manifest = args.appliance / "manifest.json"
     if not manifest.is_file():
-        print(f"rumpnet bench: {args.appliance}: not an appliance (no manifest.json)",
-              file=sys.stderr)
+        print(
+            f"rumpnet bench: {args.appliance}: not an appliance (no manifest.json)", file=sys.stderr
+        )
         return 2
     doc = json.loads(manifest.read_text())
     kind = doc["profile"]["kind"]
     if args.target == "xen":
-        print("rumpnet bench: the xen target is not available yet in this version",
-              file=sys.stderr)
+        print("rumpnet bench: the xen target is not available yet in this version", file=sys.stderr)
         return 2
     if kind != "httpd":
-        print(f"rumpnet bench: {kind} figures are not available yet in this version",
-              file=sys.stderr)
+        print(
+            f"rumpnet bench: {kind} figures are not available yet in this version", file=sys.stderr
+        )
         return 2
     if not doc["build"].get("posix", {}).get("image"):
-        print(f"rumpnet bench: {args.appliance} has no posix image "
-              f"({doc['build'].get('posix', {}).get('status', 'not built')})", file=sys.stderr)
+        print(
+            f"rumpnet bench: {args.appliance} has no posix image "
+            f"({doc['build'].get('posix', {}).get('status', 'not built')})",
+            file=sys.stderr,
+        )
         return 2
     plan = figures.Plan.quick() if args.quick else figures.Plan()
     if args.runs:
         plan = figures.Plan(**{**plan.__dict__, "runs": max(1, args.runs)})
     args.out.mkdir(parents=True, exist_ok=True)
     json_path = args.json or args.out / "bench.json"
-    env = record.environment(args.target, {"plan": plan.__dict__,
-                                           "appliance_manifest": doc["outputs"]})
+    env = record.environment(
+        args.target, {"plan": plan.__dict__, "appliance_manifest": doc["outputs"]}
+    )
     records = figures.image_size(args.appliance, args.target)
     try:
         with figures.PosixSides(args.appliance) as sides:

@@ -46,14 +46,26 @@ def image_size(appliance_dir: Path, target: str) -> list[Record]:
     nginx = shutil.which("nginx")
     if not images or not nginx:
         return []
-    return [Record("image_bytes", float(images[0].stat().st_size), float(os.path.getsize(nginx)),
-                   "bytes", "lower", 0, target, "nginx binary",
-                   {"appliance_image": images[0].name})]
+    return [
+        Record(
+            "image_bytes",
+            float(images[0].stat().st_size),
+            float(os.path.getsize(nginx)),
+            "bytes",
+            "lower",
+            0,
+            target,
+            "nginx binary",
+            {"appliance_image": images[0].name},
+        )
+    ]
 
 
 def pick_files(content: Path) -> dict[str, Path]:
-    files = sorted((p for p in content.rglob("*") if p.is_file() and p.stat().st_size),
-                   key=lambda p: p.stat().st_size)
+    files = sorted(
+        (p for p in content.rglob("*") if p.is_file() and p.stat().st_size),
+        key=lambda p: p.stat().st_size,
+    )
     if not files:
         return {}
     return {"small": files[0], "large": files[-1]} if len(files) > 1 else {"small": files[0]}
@@ -67,25 +79,51 @@ def http(sides: PosixSides, plan: Plan, target: str) -> list[Record]:
         for ka in plan.keepalive:
             for conc in plan.concurrencies:
                 fig = f"http/{label}/{'keepalive' if ka else 'close'}/c{conc}"
-                params = {"file": rel, "file_bytes": path.stat().st_size, "connections": conc,
-                          "keepalive": ka, "seconds": plan.seconds, "tool": "wrk"}
+                params = {
+                    "file": rel,
+                    "file_bytes": path.stat().st_size,
+                    "connections": conc,
+                    "keepalive": ka,
+                    "seconds": plan.seconds,
+                    "tool": "wrk",
+                }
                 for run in range(plan.runs):
                     res = {}
                     for side in _order(run):
-                        res[side] = wrk.run(sides.client_prefix(), sides.url(side, rel), conc,
-                                            plan.seconds, keepalive=ka)
+                        res[side] = wrk.run(
+                            sides.client_prefix(),
+                            sides.url(side, rel),
+                            conc,
+                            plan.seconds,
+                            keepalive=ka,
+                        )
                     a, p = res["appliance"], res["peer"]
                     for side, r in res.items():
                         if r.errors > r.requests // 100:
-                            raise BenchError(f"{fig}: {r.errors} of {r.requests} requests to the "
-                                             f"{side} failed (connection or non-2xx errors)")
+                            raise BenchError(
+                                f"{fig}: {r.errors} of {r.requests} requests to the "
+                                f"{side} failed (connection or non-2xx errors)"
+                            )
                     par = {**params, "errors": {"appliance": a.errors, "peer": p.errors}}
-                    out.append(Record(f"{fig}/rps", a.rps, p.rps, "req/s", "higher", run,
-                                      target, "nginx", par))
+                    out.append(
+                        Record(
+                            f"{fig}/rps", a.rps, p.rps, "req/s", "higher", run, target, "nginx", par
+                        )
+                    )
                     for q in ("p50", "p90", "p99", "p999"):
-                        out.append(Record(f"{fig}/{q}", getattr(a, f"{q}_us"),
-                                          getattr(p, f"{q}_us"), "us", "lower", run, target,
-                                          "nginx", params))
+                        out.append(
+                            Record(
+                                f"{fig}/{q}",
+                                getattr(a, f"{q}_us"),
+                                getattr(p, f"{q}_us"),
+                                "us",
+                                "lower",
+                                run,
+                                target,
+                                "nginx",
+                                params,
+                            )
+                        )
     return out
 
 
@@ -106,5 +144,16 @@ def idle_cpu(sides: PosixSides, plan: Plan, target: str) -> list[Record]:
     time.sleep(plan.idle_seconds)
     after = {s: _cpu_seconds(sides.pids(s)) for s in SIDES}
     a, p = after["appliance"] - before["appliance"], after["peer"] - before["peer"]
-    return [Record("idle_cpu_seconds", a, p, "cpu-s", "lower", 0, target, "nginx",
-                   {"seconds": plan.idle_seconds})]
+    return [
+        Record(
+            "idle_cpu_seconds",
+            a,
+            p,
+            "cpu-s",
+            "lower",
+            0,
+            target,
+            "nginx",
+            {"seconds": plan.idle_seconds},
+        )
+    ]

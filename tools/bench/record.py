@@ -49,18 +49,20 @@ def summarise(records: list[Record]) -> list[dict]:
     out = []
     for fig, rs in rows.items():
         ratios = [r.ratio for r in rs if r.ratio is not None]
-        out.append({
-            "figure": fig,
-            "unit": rs[0].unit,
-            "better": rs[0].better,
-            "runs": len(rs),
-            "appliance": statistics.median(r.appliance for r in rs),
-            "peer": statistics.median(r.peer for r in rs),
-            "peer_name": rs[0].peer_name,
-            "ratio": statistics.median(ratios) if ratios else None,
-            "ratio_min": min(ratios) if ratios else None,
-            "ratio_max": max(ratios) if ratios else None,
-        })
+        out.append(
+            {
+                "figure": fig,
+                "unit": rs[0].unit,
+                "better": rs[0].better,
+                "runs": len(rs),
+                "appliance": statistics.median(r.appliance for r in rs),
+                "peer": statistics.median(r.peer for r in rs),
+                "peer_name": rs[0].peer_name,
+                "ratio": statistics.median(ratios) if ratios else None,
+                "ratio_min": min(ratios) if ratios else None,
+                "ratio_max": max(ratios) if ratios else None,
+            }
+        )
     return out
 
 
@@ -90,8 +92,7 @@ def environment(target: str, extra: dict | None = None) -> dict:
 
 
 def write_json(path: Path, records: list[Record], env: dict) -> None:
-    doc = {"env": env, "records": [r.to_json(env) for r in records],
-           "summary": summarise(records)}
+    doc = {"env": env, "records": [r.to_json(env) for r in records], "summary": summarise(records)}
     path.write_text(json.dumps(doc, indent=2) + "\n")
 
 

@@ -62,8 +62,13 @@ def plot_rps(summary: list[dict], out: Path) -> Path | None:
         pts.sort()
         xs = [c for c, _ in pts]
         ax.plot(xs, [r["appliance"] for _, r in pts], marker="o", label=f"appliance {name}")
-        ax.plot(xs, [r["peer"] for _, r in pts], marker="x", linestyle="--",
-                label=f"{pts[0][1]['peer_name']} {name}")
+        ax.plot(
+            xs,
+            [r["peer"] for _, r in pts],
+            marker="x",
+            linestyle="--",
+            label=f"{pts[0][1]['peer_name']} {name}",
+        )
     ax.set_xlabel("concurrent connections")
     ax.set_ylabel("requests/s")
     ax.set_xscale("log", base=2)
@@ -76,20 +81,35 @@ def plot_rps(summary: list[dict], out: Path) -> Path | None:
     return path
 
 
+def _b64(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
+
+
 def write_html(doc: dict, pngs: list[Path], out: Path) -> Path:
     summary = doc["summary"]
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
-            r["figure"], f"{r['appliance']:.1f}", f"{r['peer']:.1f}", r["unit"],
-            "n/a" if r["ratio"] is None else f"{r['ratio']:.2f}x",
-            "" if r["ratio"] is None else f"{r['ratio_min']:.2f}-{r['ratio_max']:.2f}",
-            r["better"], r["peer_name"], r["runs"])) + "</tr>"
-        for r in summary)
-    imgs = "".join(
-        f'<img alt="{p.stem}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
-        for p in pngs)
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(c))}</td>"
+            for c in (
+                r["figure"],
+                f"{r['appliance']:.1f}",
+                f"{r['peer']:.1f}",
+                r["unit"],
+                "n/a" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+                "" if r["ratio"] is None else f"{r['ratio_min']:.2f}-{r['ratio_max']:.2f}",
+                r["better"],
+                r["peer_name"],
+                r["runs"],
+            )
+        )
+        + "</tr>"
+        for r in summary
+    )
+    imgs = "".join(f'<img alt="{p.stem}" src="data:image/png;base64,{_b64(p)}">' for p in pngs)
     page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>rumpnet bench</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}
+<style>body{{font-family:sans-serif;margin:2em}}
+td,th{{padding:2px 8px;border-bottom:1px solid #ddd}}
 img{{display:block;margin:1em 0;max-width:100%}}</style></head><body>
 <h1>rumpnet bench</h1>
 <table><tr><th>figure</th><th>appliance</th><th>peer</th><th>unit</th><th>ratio (median)</th>

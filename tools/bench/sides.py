@@ -109,20 +109,45 @@ class PosixSides:
     def _start_nginx(self) -> None:
         conf = self.tmp / "nginx.conf"
         conf.write_text(NGINX_CONF.format(run=self.tmp, ip=PEER_IP, root=self.content))
-        self._spawn(self.peer, ["nginx", "-c", str(conf), "-e", str(self.tmp / "error.log")],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._spawn(
+            self.peer,
+            ["nginx", "-c", str(conf), "-e", str(self.tmp / "error.log")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def _start_dnsmasq(self) -> None:
-        self._spawn(self.client, [
-            "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=0",
-            f"--interface={BRIDGE}", "--bind-interfaces", "--dhcp-authoritative",
-            "--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m",
-            f"--dhcp-leasefile={self.tmp / 'leases'}", f"--pid-file={self.tmp / 'dnsmasq.pid'}",
-        ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._spawn(
+            self.client,
+            [
+                "dnsmasq",
+                "--keep-in-foreground",
+                "--no-resolv",
+                "--no-hosts",
+                "--port=0",
+                f"--interface={BRIDGE}",
+                "--bind-interfaces",
+                "--dhcp-authoritative",
+                "--dhcp-range=192.0.2.100,192.0.2.150,255.255.255.0,2m",
+                f"--dhcp-leasefile={self.tmp / 'leases'}",
+                f"--pid-file={self.tmp / 'dnsmasq.pid'}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def _start_appliance(self, timeout: float = 30.0) -> None:
-        cmd = [sys.executable, "-m", "gen.cli", "run", str(self.appliance_dir),
-               "--target", "posix", "--attach", f"{self.client}:{BRIDGE}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "gen.cli",
+            "run",
+            str(self.appliance_dir),
+            "--target",
+            "posix",
+            "--attach",
+            f"{self.client}:{BRIDGE}",
+        ]
         log = (self.tmp / "appliance.log").open("w+")
         self.appliance = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         self.procs.append(self.appliance)
@@ -137,8 +162,9 @@ class PosixSides:
                 break
             time.sleep(0.1)
         log.seek(0)
-        raise BenchError(f"the appliance reported no address in {timeout:.0f} s:\n"
-                         + log.read()[-1500:])
+        raise BenchError(
+            f"the appliance reported no address in {timeout:.0f} s:\n" + log.read()[-1500:]
+        )
 
     # ------------------------------------------------------------ use
     def client_prefix(self) -> list[str]:
@@ -151,15 +177,17 @@ class PosixSides:
     def pids(self, side: str) -> list[int]:
         """Processes whose CPU time is the side's cost."""
         if side == "appliance":
-            out = subprocess.run(["pgrep", "-f", "rumpnet-.*\\.posix"], capture_output=True,
-                                 text=True).stdout
+            out = subprocess.run(
+                ["pgrep", "-f", "rumpnet-.*\\.posix"], capture_output=True, text=True
+            ).stdout
             return [int(x) for x in out.split()]
         pidfile = self.tmp / "nginx.pid"
         if not pidfile.exists():
             return []
         master = int(pidfile.read_text())
-        kids = subprocess.run(["pgrep", "-P", str(master)], capture_output=True,
-                              text=True).stdout.split()
+        kids = subprocess.run(
+            ["pgrep", "-P", str(master)], capture_output=True, text=True
+        ).stdout.split()
         return [master, *map(int, kids)]
 
     # ------------------------------------------------------------ teardown

@@ -48,17 +48,34 @@ class WrkError(RuntimeError):
     pass
 
 
-def run(prefix: list[str], url: str, connections: int, seconds: float,
-        keepalive: bool = True, threads: int = 2) -> Result:
+def run(
+    prefix: list[str],
+    url: str,
+    connections: int,
+    seconds: float,
+    keepalive: bool = True,
+    threads: int = 2,
+) -> Result:
     """Run wrk against url; prefix enters the client's namespace."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(LUA)
         script = f.name
     try:
         threads = max(1, min(threads, connections))
-        cmd = [*prefix, "env", f"RUMPNET_WRK_CLOSE={0 if keepalive else 1}", "wrk",
-               f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
-               "-s", script, url]
+        cmd = [
+            *prefix,
+            "env",
+            f"RUMPNET_WRK_CLOSE={0 if keepalive else 1}",
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "5s",
+            "-s",
+            script,
+            url,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     finally:
         Path(script).unlink(missing_ok=True)
@@ -68,6 +85,10 @@ def run(prefix: list[str], url: str, connections: int, seconds: float,
     d = json.loads(line.split(" ", 1)[1])
     return Result(
         rps=d["requests"] / (d["duration_us"] / 1e6),
-        p50_us=d["p50"], p90_us=d["p90"], p99_us=d["p99"], p999_us=d["p999"],
-        errors=d["errors"] + d["status_errors"], requests=d["requests"],
+        p50_us=d["p50"],
+        p90_us=d["p90"],
+        p99_us=d["p99"],
+        p999_us=d["p999"],
+        errors=d["errors"] + d["status_errors"],
+        requests=d["requests"],
     )
