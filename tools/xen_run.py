@@ -348,15 +348,17 @@ class XenDomain:
         return self
 
     def write_params(self, params: dict[str, str]) -> None:
-        if not params:
-            return
+        """Parameters under ~/rumpnet (the guest may read them) and an empty
+        ~/rumpnet/state that the guest owns (it reports its addresses there)."""
         base = f"/local/domain/{self.domid}/rumpnet"
         cmds = [
             shlex.join(["xenstore-write", f"{base}/{k.replace('.', '/')}", v])
             for k, v in sorted(params.items())
         ]
+        cmds.append(shlex.join(["xenstore-write", f"{base}/state", ""]))
         # readable by the guest: owner dom0, read for the domain, recursively
         cmds.append(shlex.join(["xenstore-chmod", "-r", base, "n0", f"r{self.domid}"]))
+        cmds.append(shlex.join(["xenstore-chmod", f"{base}/state", f"n{self.domid}"]))
         rc, out = self.dom0.exec(" && ".join(cmds), 60)
         if rc != 0:
             raise XenRunError(f"writing parameters to xenstore failed ({rc}):\n{out}")

@@ -74,6 +74,19 @@ static int prefix_len(const ip4_addr_t *mask)
 }
 
 /* Called with the core lock held, on any address change. */
+
+/* The readiness report for the host (rumpnet deploy waits for it): the
+ * address in the platform's state store; failure is harmless, the console
+ * line above says the same. */
+static void publish_ipv4(int nic, const char *addr, int plen)
+{
+	char key[24], val[64];
+
+	snprintf(key, sizeof(key), "nic%d.ipv4", nic);
+	snprintf(val, sizeof(val), "%s/%d", addr, plen);
+	(void)hyp_state_set(key, val);
+}
+
 static void on_change(struct netif *netif, netif_nsc_reason_t reason,
 		      const netif_ext_callback_args_t *args)
 {
@@ -86,6 +99,7 @@ static void on_change(struct netif *netif, netif_nsc_reason_t reason,
 		ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
 		hyp_printf("rumpnet: nic%d up ipv4=%s/%d gw=%s mac=%s\n", nic_index(netif), a,
 			   prefix_len(netif_ip4_netmask(netif)), gw, mac);
+		publish_ipv4(nic_index(netif), a, prefix_len(netif_ip4_netmask(netif)));
 	}
 	if ((reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED) &&
 	    ip6_addr_isvalid(netif_ip6_addr_state(netif, args->ipv6_addr_state_changed.addr_index)) &&

@@ -1,6 +1,6 @@
 /*
- * params.c - minios configuration: hyp_param_get() from xenstore and
- * hyp_content() from the PV ramdisk module.
+ * params.c - minios configuration: hyp_param_get() from xenstore,
+ * hyp_state_set() into it, and hyp_content() from the PV ramdisk module.
  *
  * A key "a.b.c" is read from ~/rumpnet/a/b/c: xenstore node names may
  * not contain '.', so each dot becomes a path separator. Keys may use
@@ -13,16 +13,17 @@
 #include <string.h>
 
 #define PREFIX "rumpnet/"
+#define STATE_PREFIX "rumpnet/state/"
 
-int hyp_param_get(const char *key, char *buf, size_t len)
+/* prefix + key with dots as slashes into path[size]; HYP_EINVAL if the
+ * key is empty, too long or has characters xenstore names do not take. */
+static int key_path(const char *prefix, const char *key, char *path, size_t size)
 {
-	char path[128], *val;
-	size_t i, klen = strlen(key), vlen;
-	int err;
+	size_t i, plen = strlen(prefix), klen = strlen(key);
 
-	if (!klen || klen + sizeof(PREFIX) > sizeof(path))
+	if (!klen || plen + klen + 1 > size)
 		return HYP_EINVAL;
-	memcpy(path, PREFIX, sizeof(PREFIX) - 1);
+	memcpy(path, prefix, plen);
 	for (i = 0; i <= klen; i++) {
 		char c = key[i];
 
@@ -32,8 +33,28 @@ int hyp_param_get(const char *key, char *buf, size_t len)
 				(c >= '0' && c <= '9') ||
 				(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
 			return HYP_EINVAL;
-		path[sizeof(PREFIX) - 1 + i] = c;
+		path[plen + i] = c;
 	}
+	return 0;
+}
+
+int hyp_state_set(const char *key, const char *value)
+{
+	char path[128];
+	int err = key_path(STATE_PREFIX, key, path, sizeof(path));
+
+	return err ? err : xenbus_write(0, path, value);
+}
+
+int hyp_param_get(const char *key, char *buf, size_t len)
+{
+	char path[128], *val;
+	size_t vlen;
+	int err;
+
+	err = key_path(PREFIX, key, path, sizeof(path));
+	if (err)
+		return err;
 	err = xenbus_read(0, path, &val);
 	if (err)
 		return err == HYP_ENOENT ? HYP_ENOENT : err;

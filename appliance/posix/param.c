@@ -5,6 +5,7 @@
  * last one wins), then in the environment as RUMPNET_<KEY> with dots
  * and dashes as underscores, upper case ("nic0.ipv4" ->
  * RUMPNET_NIC0_IPV4).
+ * hyp_state_set() has no store here: the console line is the report.
  * Not here: defaults (apps/config.c falls back to the generated table).
  */
 #include <ctype.h>
@@ -64,4 +65,10 @@ int hyp_param_get(const char *key, char *buf, size_t len)
 		return HYP_E2BIG;
 	memcpy(buf, v, vlen + 1);
 	return (int)vlen;
+}
+
+int hyp_state_set(const char *key, const char *value)
+{
+	(void)value;
+	return key && *key ? HYP_ENOENT : HYP_EINVAL;
 }

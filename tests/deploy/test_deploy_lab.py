@@ -3,9 +3,9 @@ lab's host-side namespace with the real OpenSSH client.
 
 Pre-flight checks need only a real dom0 (real `xl info`, real bridges, real domains),
 so they run whenever the lab does. Deploying needs a bootable Xen httpd image: those
-tests skip, saying why, while the manifest's build.xen.image is null, and while no
-appliance source writes the readiness keys (~/rumpnet/state/nic<N>/ipv4) they skip
-too, instead of waiting for a report that cannot come.
+tests fail when the Xen image cannot be built. The apps report readiness through
+hyp_state_set() (~/rumpnet/state/nic<N>/ipv4); the test of an appliance that never
+reports runs only while no app does.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def test_fleet_of_three_with_a_failure_rolled_back(dom0_peer, xen_lab, xen_appli
 
 def _readiness_writers() -> list[str]:
     return subprocess.run(
-        ["grep", "-rlE", r"state/nic|state\.nic", "appliance/"],
+        ["grep", "-rlE", r"hyp_state_set\(", "appliance/apps/"],
         cwd=REPO,
         capture_output=True,
         text=True,

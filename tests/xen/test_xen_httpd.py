@@ -12,9 +12,9 @@ import re
 import stat
 
 import pytest
-from conftest import mac_for, run_and_expect
 
 from gen.archive import read as read_cpio
+from tests.xen.conftest import mac_for, run_and_expect
 
 
 def curl(lab, url: str, *extra: str):

@@ -12,7 +12,8 @@ sits on both bridges (at .2), so the end hosts use their own namespaces.
 from __future__ import annotations
 
 import pytest
-from conftest import in_ns, mac_for, run_and_expect
+
+from tests.xen.conftest import in_ns, mac_for, run_and_expect
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ import subprocess
 import sys
 import time
 
-from conftest import mac_for
-
 from tests.conftest import REPO
+from tests.xen.conftest import mac_for
 
 
 def test_run_reports_address_serves_and_cleans_up_on_sigterm(xen_lab, xen_appliance, request):

@@ -214,6 +214,18 @@ int hyp_sem_trywait(struct hyp_sem *s);
  */
 int hyp_param_get(const char *key, char *buf, size_t len);
 
+/*
+ * Publish a piece of the appliance's state for the host, keyed like the
+ * parameters ("nic0.ipv4" = "192.0.2.10/24"). On minios it is written to
+ * xenstore ~/rumpnet/state/<key, dots as slashes>, which the toolstack
+ * (rumpnet run, rumpnet deploy) makes writable for the domain: this is how
+ * a deployment learns that the appliance is ready. On posix there is no
+ * such store: the console line is the report, and it returns HYP_ENOENT.
+ * Errors: HYP_EINVAL (bad key), HYP_EIO (the host gave no place for it).
+ * Callers treat failure as harmless. May block.
+ */
+int hyp_state_set(const char *key, const char *value);
+
 /* The content archive (cpio newc) given to the appliance at boot: the
  * PV ramdisk module on Xen, the file named by the "content" parameter
  * on posix. Read-only, valid for the life of the appliance. Returns 0,
