@@ -22,6 +22,7 @@ import pytest
 
 from gen.main import generate
 from tests.conftest import REPO
+from tools.lab.pytest_plugin import lab_session  # noqa: F401  (fixture)
 
 HOST_IP, CLIENT_IP = "192.0.2.2", "192.0.2.1"
 BRIDGE = "rndbr0"  # exists on the SSH host; appliances below are generated to use it
@@ -209,13 +210,15 @@ def ssh_peer(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def xen_lab():
-    """The running Xen lab (booted if need be): tools/lab's Lab.up()."""
+def xen_lab(lab_session):  # noqa: F811  (the imported fixture)
+    """The session's Xen lab (tools.lab.pytest_plugin): booted if need be, and stopped
+    at the end of the session when pytest booted it."""
+    from tools.lab import LabError
+
     try:
-        from tools.lab import Lab
-    except ImportError as e:
-        pytest.skip(f"the lab API is not available: {e}")
-    return Lab.up()
+        return lab_session.get()
+    except LabError as e:
+        pytest.fail(f"the Xen lab did not come up: {e}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
