@@ -46,8 +46,9 @@ lab-down: ## stop the Xen lab
 conformance-full: install ## the rig's long-timer checks (slow marker)
 	$(PY) -m pytest nettests -m slow
 
-bench: install ## benchmarks (not part of the test suite)
-	$(RUMPNET) bench out/httpd --target posix
+bench: install ## benchmarks, posix httpd against nginx (not part of the test suite)
+	$(RUMPNET) gen httpd -o out/bench-httpd --platform posix
+	$(RUMPNET) bench out/bench-httpd --target posix --out out/bench
 
 clean: ## remove run leftovers (namespaces, taps, QEMU) and build output
 	-$(RUMPNET) clean --lab

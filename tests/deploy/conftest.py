@@ -22,7 +22,6 @@ import pytest
 
 from gen.main import generate
 from tests.conftest import REPO
-from tools.lab.pytest_plugin import lab_session  # noqa: F401  (fixture)
 
 HOST_IP, CLIENT_IP = "192.0.2.2", "192.0.2.1"
 BRIDGE = "rndbr0"  # exists on the SSH host; appliances below are generated to use it
@@ -210,7 +209,7 @@ def ssh_peer(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def xen_lab(lab_session):  # noqa: F811  (the imported fixture)
+def xen_lab(lab_session):
     """The session's Xen lab (tools.lab.pytest_plugin): booted if need be, and stopped
     at the end of the session when pytest booted it."""
     from tools.lab import LabError

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tools.lab.pytest_plugin import lab, lab_session  # noqa: F401  (fixtures)
-
 
 @pytest.fixture
-def ref_guest(lab):  # noqa: F811  (the imported fixture)
+def ref_guest(lab):
     """Factory: start a reference DomU (destroyed after the test)."""
     from tools.lab.guests import create_reference
 

@@ -21,8 +21,6 @@ from pathlib import Path
 
 import pytest
 
-from tools.lab.pytest_plugin import lab_session  # noqa: F401  (fixture)
-
 PREFIX = "rnx"
 
 
@@ -43,7 +41,7 @@ def run_and_expect(fn, count: int, wait: float, what: str):
 
 
 @pytest.fixture(scope="session")
-def xen_lab(lab_session):  # noqa: F811
+def xen_lab(lab_session):
     from tools.lab.lab import LabError
 
     try:
