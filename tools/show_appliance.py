@@ -28,7 +28,11 @@ def main(argv: list[str]) -> int:
     prof = doc["profile"]
     print(f"\nappliance {prof['name']!r} ({prof['kind']}) in {out}/")
     for name, rec in sorted(doc["outputs"].items()):
-        what = WHAT.get(name, "kernel image" if name.endswith((".xen", ".posix")) else "")
+        what = WHAT.get(name, "")
+        if name.endswith(".xen"):
+            what = "the appliance's Xen kernel image (PV, also boots as PVH)"
+        elif name.endswith(".posix"):
+            what = "the same appliance as a Linux process on TAP (posix target)"
         print(f"  {name:<22} {rec['size']:>9} bytes  sha256 {rec['sha256'][:16]}…  {what}")
     for plat, b in sorted(doc["build"].items()):
         print(f"  {plat} image: {b['image'] or b['status']}")
