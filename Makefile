@@ -30,9 +30,8 @@ format: ## ruff format and autofix
 	$(PY) -m ruff check --fix gen tools nettests tests
 
 testbuild: install ## build every appliance configuration in appliance/testbuild/
-	$(MAKE) -C appliance testbuild \
-	  LWIP_DIR=$$($(PY) -c 'from tools.debian import Apt; print(Apt().source("lwip"))') \
-	  XEN_INCLUDE=$$($(PY) -c 'from tools.debian import Apt; print(Apt().extract("libxen-dev"))')/usr/include
+	$(MAKE) -C appliance testbuild LWIP_DIR=$$($(PY) -m tools.lwip) \
+	  XEN_INCLUDE=$$($(PY) -m tools.xenheaders)
 
 nettest: install ## the conformance rig only (Linux reference target)
 	$(PY) -m pytest nettests

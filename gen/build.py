@@ -55,11 +55,17 @@ def build(platform: str, kind: str, config_h: Path, dest_dir: Path, log=None) ->
     missing = missing_parts(platform)
     if missing:
         return Outcome(platform, None, f"not yet buildable: {', '.join(missing)} not written yet")
-    from tools.debian import Apt  # imported here: gen's other stages need no apt
+    # imported here: gen's other stages need no apt
+    from tools.debian import DebianError
+    from tools.lwip import LwipError
+    from tools.lwip import lwip_dir as fetch_lwip
+    from tools.xenheaders import xen_include_dir
 
-    apt = Apt()
-    lwip_dir = apt.source("lwip")
-    xen_inc = apt.extract("libxen-dev") / "usr" / "include"
+    try:
+        lwip_dir = fetch_lwip()
+        xen_inc = xen_include_dir()
+    except (LwipError, DebianError) as e:
+        raise BuildError(f"the {platform} build of {kind} lacks its sources: {e}") from e
     ident = f"{platform}/{kind}/{os.environ.get('CC', 'gcc')}".encode()
     key = hashlib.sha256(config_h.read_bytes() + ident).hexdigest()[:16]
     obj_dir = cache_dir("build", f"{kind}-{platform}-{key}")

@@ -61,7 +61,7 @@ static void mac_str(const struct netif *n, char *buf, size_t len)
 		 n->hwaddr[2], n->hwaddr[3], n->hwaddr[4], n->hwaddr[5]);
 }
 
-static int prefix_len(const ip4_addr_t *mask)
+int netcfg_prefix_len(const ip4_addr_t *mask)
 {
 	uint32_t m = lwip_ntohl(ip4_addr_get_u32(mask));
 	int n = 0;
@@ -72,8 +72,6 @@ static int prefix_len(const ip4_addr_t *mask)
 	}
 	return n;
 }
-
-/* Called with the core lock held, on any address change. */
 
 /* The readiness report for the host (rumpnet deploy waits for it): the
  * address in the platform's state store; failure is harmless, the console
@@ -87,6 +85,7 @@ static void publish_ipv4(int nic, const char *addr, int plen)
 	(void)hyp_state_set(key, val);
 }
 
+/* Called with the core lock held, on any address change. */
 static void on_change(struct netif *netif, netif_nsc_reason_t reason,
 		      const netif_ext_callback_args_t *args)
 {
@@ -98,8 +97,8 @@ static void on_change(struct netif *netif, netif_nsc_reason_t reason,
 		ip4addr_ntoa_r(netif_ip4_addr(netif), a, sizeof(a));
 		ip4addr_ntoa_r(netif_ip4_gw(netif), gw, sizeof(gw));
 		hyp_printf("rumpnet: nic%d up ipv4=%s/%d gw=%s mac=%s\n", nic_index(netif), a,
-			   prefix_len(netif_ip4_netmask(netif)), gw, mac);
-		publish_ipv4(nic_index(netif), a, prefix_len(netif_ip4_netmask(netif)));
+			   netcfg_prefix_len(netif_ip4_netmask(netif)), gw, mac);
+		publish_ipv4(nic_index(netif), a, netcfg_prefix_len(netif_ip4_netmask(netif)));
 	}
 	if ((reason & LWIP_NSC_IPV6_ADDR_STATE_CHANGED) &&
 	    ip6_addr_isvalid(netif_ip6_addr_state(netif, args->ipv6_addr_state_changed.addr_index)) &&

@@ -25,5 +25,7 @@ int netcfg_up(hypif_hook_fn hook, void *hook_arg);
 int netcfg_parse_prefix(const char *s, uint32_t *addr, int *len);
 /* Netmask for a prefix length, network order. */
 uint32_t netcfg_mask(int len);
+/* Prefix length of a (contiguous) netmask. */
+int netcfg_prefix_len(const ip4_addr_t *mask);
 
 #endif /* RUMPNET_APPS_NETCFG_H */

@@ -21,18 +21,6 @@
 
 static netif_ext_callback_t route_cb;
 
-static int mask_len(const ip4_addr_t *mask)
-{
-	uint32_t m = lwip_ntohl(ip4_addr_get_u32(mask));
-	int n = 0;
-
-	while (m & 0x80000000u) {
-		n++;
-		m <<= 1;
-	}
-	return n;
-}
-
 /* Keep the connected routes in step with the NICs' addresses. */
 static void on_change(struct netif *netif, netif_nsc_reason_t reason,
 		      const netif_ext_callback_args_t *args)
@@ -40,7 +28,7 @@ static void on_change(struct netif *netif, netif_nsc_reason_t reason,
 	if (reason & (LWIP_NSC_IPV4_SETTINGS_CHANGED | LWIP_NSC_IPV4_ADDRESS_CHANGED |
 		      LWIP_NSC_IPV4_NETMASK_CHANGED))
 		route_set_connected(netif->name[1] - '0', ip4_addr_get_u32(netif_ip4_addr(netif)),
-				    mask_len(netif_ip4_netmask(netif)));
+				    netcfg_prefix_len(netif_ip4_netmask(netif)));
 }
 
 static void add_route(const char *spec)
