@@ -36,9 +36,18 @@ def xen_image(tmp_path_factory):
 def boot(lab, image, params, memory_mib=8, hold_s=0, timeout=180, guest_type="pv", **kw):
     from tools.selftest_xen import run_in_lab
 
-    return run_in_lab(
+    rep = run_in_lab(
         image, params, memory_mib, hold_s, timeout=timeout, guest_type=guest_type, **kw
     )
+    if guest_type == "pvh" and not rep.checks:
+        # PVH runs as a nested HVM container under QEMU's TCG; once in a few CI runs
+        # such a guest stopped printing right after its boot lines (LAB_NOTES: PVH is
+        # the fragile mode here). One more boot; a second silent one fails the test.
+        print(f"PVH guest printed no check (console: {rep.console[-300:]!r}); booting again")
+        rep = run_in_lab(
+            image, params, memory_mib, hold_s, timeout=timeout, guest_type=guest_type, **kw
+        )
+    return rep
 
 
 @pytest.mark.parametrize(("guest_type", "memory_mib"), [("pv", 4), ("pvh", 4)])
