@@ -4,8 +4,8 @@ Implements: for each platform (xen: a PV kernel ELF on minios; posix: a Linux
 process on TAP devices), `make -C appliance PLATFORM=... APP=<kind>` with the
 rendered config.h, lwIP from Debian's source package and Xen's public headers from
 Debian's libxen-dev (both fetched, verified and cached by tools/debian.py). Object
-files are kept in the cache, keyed by the configuration, so a second generation is
-fast; the image is copied into the appliance being generated.
+files are kept in the cache, keyed by the configuration and the checkout, so a
+second generation is fast; the image is copied into the appliance being generated.
 
 A platform whose sources have not landed yet is reported as "not yet buildable"
 with the reason, and generation goes on without it; a build that fails stops the
@@ -66,7 +66,9 @@ def build(platform: str, kind: str, config_h: Path, dest_dir: Path, log=None) ->
         xen_inc = xen_include_dir()
     except (LwipError, DebianError) as e:
         raise BuildError(f"the {platform} build of {kind} lacks its sources: {e}") from e
-    ident = f"{platform}/{kind}/{os.environ.get('CC', 'gcc')}".encode()
+    # The checkout's own path is part of the key: make's dependency files name
+    # absolute source paths, so objects are only reused by the tree that made them.
+    ident = f"{platform}/{kind}/{os.environ.get('CC', 'gcc')}/{APPLIANCE.resolve()}".encode()
     key = hashlib.sha256(config_h.read_bytes() + ident).hexdigest()[:16]
     obj_dir = cache_dir("build", f"{kind}-{platform}-{key}")
     cmd = [
