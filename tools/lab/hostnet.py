@@ -173,14 +173,16 @@ def links(name: str = NETNS) -> dict[str, dict]:
 
 
 def popen_in(name: str, argv: list[str], **kw) -> subprocess.Popen:
-    """Start argv inside netns `name` (setns in the child before exec)."""
-    return subprocess.Popen(argv, preexec_fn=lambda: setns(name), **kw)
+    """Start argv inside netns `name`."""
+    # `ip netns exec` rather than a preexec_fn: a Python callback between fork and
+    # exec is unsafe in a threaded process (it failed now and then in `lab up`).
+    return subprocess.Popen(["ip", "netns", "exec", name, *argv], **kw)
 
 
 def run_in(name: str, argv: list[str], timeout: float = 60, **kw) -> subprocess.CompletedProcess:
     kw.setdefault("capture_output", True)
     kw.setdefault("text", True)
-    return subprocess.run(argv, preexec_fn=lambda: setns(name), timeout=timeout, **kw)
+    return subprocess.run(["ip", "netns", "exec", name, *argv], timeout=timeout, **kw)
 
 
 # -- dnsmasq ---------------------------------------------------------------------
