@@ -45,9 +45,11 @@ lab-down: ## stop the Xen lab
 conformance-full: install ## the rig's long-timer checks (slow marker)
 	$(PY) -m pytest nettests -m slow
 
-bench: install ## benchmarks, posix httpd against nginx (not part of the test suite)
+bench: install ## benchmarks: posix httpd vs nginx, posix router vs Linux (not tests)
 	$(RUMPNET) gen httpd -o out/bench-httpd --platform posix
 	$(RUMPNET) bench out/bench-httpd --target posix --out out/bench
+	$(RUMPNET) gen router -o out/bench-router --platform posix
+	$(RUMPNET) bench out/bench-router --target posix --out out/bench-router
 
 clean: ## remove run leftovers (namespaces, taps, QEMU) and build output
 	-$(RUMPNET) clean --lab

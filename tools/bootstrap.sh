@@ -16,7 +16,7 @@ say() { printf 'rumpnet: %s\n' "$*" >&2; }
 # forbids starting services (Debian's mechanism for exactly that).
 PKGS="python3 python3-venv gcc make libc6-dev cpio curl ca-certificates xz-utils \
   iproute2 iputils-ping traceroute ethtool tcpdump dnsmasq-base busybox nginx-light wrk \
-  iperf3 openssh-client openssh-server libvirt-clients libxml2-utils libvirt-dev pkg-config"
+  iperf3 iperf openssh-client openssh-server libvirt-clients libxml2-utils libvirt-dev pkg-config"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

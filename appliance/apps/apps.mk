@@ -4,7 +4,9 @@
 src-y += apps/config.c
 
 ifeq ($(APP),httpd)
-src-y += apps/netcfg.c apps/httpd.c apps/http_parse.c apps/status.c apps/cpio.c
+src-y += apps/netcfg.c apps/httpd.c apps/http_parse.c apps/status.c apps/cpio.c apps/iperf.c
+# lwIP's own apps, from the fetched tree (rumptcpip.mk compiles them)
+lwip-apps-y += lwiperf/lwiperf.c
 else ifeq ($(APP),router)
 src-y += apps/netcfg.c apps/router.c apps/route.c apps/router_fwd.c apps/router_icmp.c
 else ifeq ($(APP),selftest)

@@ -22,6 +22,7 @@
 #include "cpio.h"
 #include "http.h"
 #include "httpd.h"
+#include "iperf.h"
 #include "netcfg.h"
 
 #define HEAD_TIMEOUT_S 10	/* a request head must complete within */
@@ -385,6 +386,7 @@ int rumpnet_main(void)
 	rumptcpip_init();
 	netcfg_up(NULL, NULL);
 	listen_on((int)port);
+	iperf_start();
 	hyp_printf("rumpnet: httpd listening port=%ld files=%zu max_conns=%ld status=%d\n", port,
 		   archive.count, max_conns, status_enabled);
 	for (;;)

@@ -44,7 +44,8 @@ extsrc-y += $(addprefix $(LWIP_DIR)/src/core/, init.c def.c inet_chksum.c ip.c \
             $(addprefix $(LWIP_DIR)/src/core/ipv6/, ethip6.c icmp6.c inet6.c \
               ip6.c ip6_addr.c ip6_frag.c mld6.c nd6.c) \
             $(LWIP_DIR)/src/api/tcpip.c \
-            $(LWIP_DIR)/src/netif/ethernet.c
+            $(LWIP_DIR)/src/netif/ethernet.c \
+            $(addprefix $(LWIP_DIR)/src/apps/, $(lwip-apps-y))
 
 src-y += rumptcpip/stack.c rumptcpip/netif_hyp.c rumptcpip/sys_arch.c \
          rumptcpip/sys_sem.c rumptcpip/sys_mutex.c rumptcpip/sys_mbox.c \

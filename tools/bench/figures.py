@@ -1,12 +1,12 @@
-"""The bench figures of the posix target, each run for both sides, alternating.
+"""The bench figures of the posix httpd, each run for both sides, alternating, and
+the Plan (how long and how often) every figure of a bench run follows.
 
-Figures: image size, HTTP requests/s and latency percentiles (small and large file,
-keep-alive and not, several concurrencies, with wrk), idle CPU cost. A figure
+Figures here: image size, HTTP requests/s and latency percentiles (small and large
+file, keep-alive and not, several concurrencies, with wrk), idle CPU cost. A figure
 returns Records (one per run); it never judges them.
 
-Not here: the router and TCP bulk figures (they need the router appliance's bench
-topology and an in-appliance TCP sink), the Xen lab figures (boot times, memory
-floor): they arrive with the Xen appliances.
+Not here: TCP bulk throughput (tcp.py), the router figures (router.py), the Xen lab
+figures (xen_figures.py).
 """
 
 from __future__ import annotations
@@ -31,10 +31,27 @@ class Plan:
     concurrencies: tuple[int, ...] = (1, 16, 64)
     keepalive: tuple[bool, ...] = (True, False)
     idle_seconds: float = 30.0
+    # router: frame sizes, loss a passing trial may show, search length, runs
+    frames: tuple[int, ...] = (64, 512, 1500)
+    loss_tolerance: float = 0.001
+    router_trial_seconds: float = 2.0
+    router_steps: int = 7
+    router_runs: int = 3
+    ping_count: int = 300
 
     @staticmethod
     def quick() -> Plan:
-        return Plan(runs=1, seconds=1.0, concurrencies=(16,), keepalive=(True,), idle_seconds=2.0)
+        return Plan(
+            runs=1,
+            seconds=1.0,
+            concurrencies=(16,),
+            keepalive=(True,),
+            idle_seconds=2.0,
+            router_trial_seconds=1.0,
+            router_steps=2,
+            router_runs=1,
+            ping_count=30,
+        )
 
 
 def _order(run: int) -> tuple[str, str]:

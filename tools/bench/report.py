@@ -1,6 +1,8 @@
 """Plots (matplotlib, PNG) and a self-contained HTML page for a bench run.
 
-Plots: latency percentiles per side, requests/s against concurrency. The HTML page
+Plots: latency percentiles per side, requests/s against concurrency, router
+forwarding rate (frames/s at zero loss) against frame size, TCP bulk throughput
+per direction. The HTML page
 embeds them (base64) with the summary table, parameters and environment, so it can
 be mailed or archived as one file.
 """
@@ -81,6 +83,52 @@ def plot_rps(summary: list[dict], out: Path) -> Path | None:
     return path
 
 
+def plot_router_pps(summary: list[dict], out: Path) -> Path | None:
+    pts = sorted(
+        (int(r["figure"].rsplit("_", 1)[1]), r)
+        for r in summary
+        if r["figure"].startswith("router_pps_")
+    )
+    if not pts:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    xs = [f for f, _ in pts]
+    ax.plot(xs, [r["appliance"] for _, r in pts], marker="o", label="router appliance")
+    ax.plot(
+        xs, [r["peer"] for _, r in pts], marker="x", linestyle="--", label=pts[0][1]["peer_name"]
+    )
+    ax.set_xlabel("frame size (bytes, FCS included)")
+    ax.set_ylabel("frames/s forwarded, loss within tolerance")
+    ax.set_xticks(xs, [str(x) for x in xs])
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    path = out / "router_pps.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_tcp_bulk(summary: list[dict], out: Path) -> Path | None:
+    rows = [r for r in summary if r["figure"].startswith("tcp_bulk_")]
+    if not rows:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    x = range(len(rows))
+    ax.bar([i - 0.2 for i in x], [r["appliance"] for r in rows], 0.4, label="appliance")
+    ax.bar([i + 0.2 for i in x], [r["peer"] for r in rows], 0.4, label=rows[0]["peer_name"])
+    ax.set_xticks(list(x), [r["figure"] for r in rows])
+    ax.set_ylabel("Mbit/s")
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    path = out / "tcp_bulk.png"
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def _b64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
@@ -126,5 +174,6 @@ def render_all(json_path: Path) -> list[Path]:
     doc = json.loads(json_path.read_text())
     doc.setdefault("summary", summarise([]))
     out = json_path.parent
-    pngs = [p for p in (plot_latency(doc["summary"], out), plot_rps(doc["summary"], out)) if p]
+    plots = (plot_latency, plot_rps, plot_tcp_bulk, plot_router_pps)
+    pngs = [p for p in (plot(doc["summary"], out) for plot in plots) if p]
     return [*pngs, write_html(doc, pngs, out)]

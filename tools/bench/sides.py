@@ -2,9 +2,11 @@
 bridge that the load generator's namespace owns.
 
 Topology (namespaces made with the rig's Topology, so `rumpnet clean` removes them):
-  client ns: bridge with 192.0.2.1/24, dnsmasq (192.0.2.100-150), wrk, iperf3
-  peer ns:   veth into the bridge, 192.0.2.3/24, nginx serving the same files
-  appliance: `rumpnet run DIR --target posix --attach client-ns:bridge`, address by DHCP
+  client ns: bridge with 192.0.2.1/24, dnsmasq (192.0.2.100-150), wrk, iperf clients
+  peer ns:   veth into the bridge, 192.0.2.3/24, nginx serving the same files and
+             an iperf2 server (TCP 5001)
+  appliance: `rumpnet run DIR --target posix --attach client-ns:bridge --param iperf=on`,
+             address by DHCP; iperf=on starts its iperf2 endpoint (TCP 5001)
 
 Not here: measuring (figures.py), the Xen lab variant (it comes with the Xen appliances).
 """
@@ -25,6 +27,7 @@ from nettests.nsutil import ns_cmd
 from nettests.topo import Topology
 
 BRIDGE = "rnbbr0"
+IPERF_PORT = 5001
 CLIENT_IP, PEER_IP = "192.0.2.1", "192.0.2.3"
 ADDR_RE = re.compile(r"rumpnet: nic0 up ipv4=(\d+\.\d+\.\d+\.\d+)")
 
@@ -52,11 +55,30 @@ class BenchError(RuntimeError):
     pass
 
 
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = subprocess.run(
+            ["pgrep", "-P", str(todo.pop())], capture_output=True, text=True
+        ).stdout.split()
+        out += map(int, kids)
+        todo += map(int, kids)
+    return out
+
+
+def _is_image(pid: int) -> bool:
+    try:
+        return re.search(r"rumpnet-.*\.posix", Path(f"/proc/{pid}/cmdline").read_text()) is not None
+    except OSError:
+        return False
+
+
 class PosixSides:
     """Context manager: the topology, nginx and the appliance, torn down on exit."""
 
-    def __init__(self, appliance_dir: Path) -> None:
+    def __init__(self, appliance_dir: Path, params: tuple[str, ...] = ("iperf=on",)) -> None:
         self.appliance_dir = appliance_dir
+        self.params = params
         self.procs: list[subprocess.Popen] = []
         self.tmp = Path(tempfile.mkdtemp(prefix="rumpnet-bench-"))
         self.tmp.chmod(0o755)  # nginx's workers run unprivileged and read the content here
@@ -84,6 +106,12 @@ class PosixSides:
         self.content = self.tmp / "content"
         self._unpack(self.appliance_dir / "content.cpio", self.content)
         self._start_nginx()
+        self._spawn(
+            self.peer,
+            ["iperf", "-s", "-B", PEER_IP, "-p", str(IPERF_PORT)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self._start_dnsmasq()
         self._start_appliance()
 
@@ -147,6 +175,7 @@ class PosixSides:
             "posix",
             "--attach",
             f"{self.client}:{BRIDGE}",
+            *(x for p in self.params for x in ("--param", p)),
         ]
         log = (self.tmp / "appliance.log").open("w+")
         self.appliance = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -174,13 +203,13 @@ class PosixSides:
         ip = self.appliance_ip if side == "appliance" else PEER_IP
         return f"http://{ip}/{path.lstrip('/')}"
 
+    def ip(self, side: str) -> str:
+        return self.appliance_ip if side == "appliance" else PEER_IP
+
     def pids(self, side: str) -> list[int]:
         """Processes whose CPU time is the side's cost."""
-        if side == "appliance":
-            out = subprocess.run(
-                ["pgrep", "-f", "rumpnet-.*\\.posix"], capture_output=True, text=True
-            ).stdout
-            return [int(x) for x in out.split()]
+        if side == "appliance":  # the image under this bench's `rumpnet run`, not others'
+            return [p for p in _descendants(self.appliance.pid) if _is_image(p)]
         pidfile = self.tmp / "nginx.pid"
         if not pidfile.exists():
             return []
