@@ -8,8 +8,9 @@
  *       IDT, shared_info, callback vector, pages, then kernel_common)
  *   common: malloc -> scheduler -> time (VIRQ_TIMER) -> unmask events
  *       -> grant table -> xenstore -> thread "control" (xl shutdown and
- *       reboot requests) -> thread "main" running rumpnet_main();
- *       returning from it powers the domain off.
+ *       reboot requests) -> thread "main": reports the boot time (first
+ *       instruction to here, console and state key boot/main_us), runs
+ *       rumpnet_main(); returning from it powers the domain off.
  * Not here: suspend/resume, SMP.
  */
 #include <minios/os.h>
@@ -24,6 +25,7 @@
 #include <minios/time.h>
 #include <minios/xenbus.h>
 #include <rumpnet/hyper.h>
+#include <stdio.h>
 
 void control_init(void);
 
@@ -36,7 +38,13 @@ char shared_info_page[PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 static void main_thread(void *arg)
 {
+	unsigned long us = (unsigned long)(time_boot_ns() / 1000);
+	char val[24];
+
 	(void)arg;
+	printk("rumpnet: boot first-instruction->main %lu us\n", us);
+	snprintf(val, sizeof(val), "%lu", us);
+	(void)hyp_state_set("boot.main_us", val); /* no state dir: console only */
 	hyp_exit(HYP_EXIT_POWEROFF, rumpnet_main());
 }
 

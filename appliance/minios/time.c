@@ -2,7 +2,9 @@
  * time.c - minios time from Xen: system time (vcpu_time_info scaled
  * TSC), wall clock (shared_info wc_* plus system time), the one-shot
  * timer (set_timer_op + VIRQ_TIMER) and blocking the idle vCPU; also
- * hyp_clock_monotonic() and hyp_clock_wall().
+ * hyp_clock_monotonic() and hyp_clock_wall(); time_boot_ns(), the time
+ * from the first instruction (entry.S / pvh_entry.S read the TSC there)
+ * to now.
  *
  * Both time records are read with Xen's version protocol: retry while
  * the version is odd or changed across the read.
@@ -18,6 +20,9 @@
 #include <rumpnet/hyper.h>
 
 static uint64_t boot_time;
+/* TSC at the first instruction; .data: it is written before anything
+ * else runs and must not be taken for zero-initialised storage. */
+uint64_t boot_tsc __attribute__((section(".data")));
 static unsigned long timer_events;
 
 uint64_t xen_system_time(void)
@@ -42,6 +47,19 @@ uint64_t xen_system_time(void)
 	else
 		delta <<= shift;
 	return sys + (uint64_t)(((unsigned __int128)delta * mul) >> 32);
+}
+
+uint64_t time_boot_ns(void)
+{
+	struct vcpu_time_info *t = &this_vcpu()->time;
+	uint64_t delta = arch_rdtsc() - boot_tsc;
+	int8_t shift = ACCESS_ONCE(t->tsc_shift);
+
+	if (shift < 0)
+		delta >>= -shift;
+	else
+		delta <<= shift;
+	return (uint64_t)(((unsigned __int128)delta * t->tsc_to_system_mul) >> 32);
 }
 
 uint64_t hyp_clock_monotonic(void)

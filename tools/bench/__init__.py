@@ -6,6 +6,7 @@ peer value, ratio, parameters, environment). The console table shows the median
 ratio with min-max; PNG plots and an HTML page are written next to the JSON.
 
 Peers: on the posix target, nginx from Debian in a network namespace (httpd) and a
-Linux namespace with ip_forward (router). Not here: pass/fail gates on timings
-(benchmarks report; tests decide nothing from them).
+Linux namespace with ip_forward (router); on the xen target (xen_bench.py), the lab's
+reference Linux PV DomU, with the load generators in dom0. Not here: pass/fail gates
+on timings (benchmarks report; tests decide nothing from them).
 """

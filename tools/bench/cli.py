@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
-from tools.bench import figures, record, report
+from tools.bench import figures, iperf, record, report, router, tcp
+from tools.bench.iperf import IperfError
+from tools.bench.router_sides import RouterSides
 from tools.bench.sides import BenchError
 from tools.bench.wrk import WrkError
 
@@ -52,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
     doc = json.loads(manifest.read_text())
     kind = doc["profile"]["kind"]
     if args.target == "xen":
-        print("rumpnet bench: the xen target is not available yet in this version", file=sys.stderr)
-        return 2
-    if kind != "httpd":
+        from tools.bench import xen_bench
+
+        return xen_bench.run(args, doc)
+    if kind not in ("httpd", "router"):
         print(
             f"rumpnet bench: {kind} figures are not available yet in this version", file=sys.stderr
         )
@@ -68,23 +72,37 @@ def run(args: argparse.Namespace) -> int:
         return 2
     plan = figures.Plan.quick() if args.quick else figures.Plan()
     if args.runs:
-        plan = figures.Plan(**{**plan.__dict__, "runs": max(1, args.runs)})
+        runs = max(1, args.runs)
+        plan = figures.Plan(**{**plan.__dict__, "runs": runs, "router_runs": runs})
     args.out.mkdir(parents=True, exist_ok=True)
     json_path = args.json or args.out / "bench.json"
     env = record.environment(
-        args.target, {"plan": plan.__dict__, "appliance_manifest": doc["outputs"]}
+        args.target,
+        {
+            "plan": plan.__dict__,
+            "appliance_manifest": doc["outputs"],
+            "appliance_kind": kind,
+            "iperf": iperf.version(),
+        },
     )
-    records = figures.image_size(args.appliance, args.target)
     try:
-        with figures.PosixSides(args.appliance) as sides:
-            env["appliance_address"] = sides.appliance_ip
-            records += figures.http(sides, plan, args.target)
-            records += figures.idle_cpu(sides, plan, args.target)
-    except (BenchError, WrkError) as e:
+        if kind == "router":
+            with RouterSides(args.appliance) as rsides:
+                records = router.figures(rsides, plan, args.target)
+        else:
+            records = figures.image_size(args.appliance, args.target)
+            with figures.PosixSides(args.appliance) as sides:
+                env["appliance_address"] = sides.appliance_ip
+                records += figures.http(sides, plan, args.target)
+                records += tcp.bulk(sides, plan, args.target)
+                records += figures.idle_cpu(sides, plan, args.target)
+    except (BenchError, WrkError, IperfError, subprocess.TimeoutExpired) as e:
         print(f"rumpnet bench: {e}", file=sys.stderr)
         return 1
     record.write_json(json_path, records, env)
     print(record.table(record.summarise(records)))
+    for line in router.notes(records):
+        print(line)
     outputs = report.render_all(json_path)
     print(f"\nrecords: {json_path}\n" + "\n".join(f"report: {p}" for p in outputs))
     return 0

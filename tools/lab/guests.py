@@ -28,16 +28,21 @@ DOMU_FILES = ("domu-init.sh", "udhcpc.sh")
 BUILD_REV = "1"
 
 
-def reference_files(assets: Assets | None = None) -> tuple[Path, Path]:
-    """(uncompressed kernel, initramfs) of the reference DomU (cached)."""
+def reference_files(assets: Assets | None = None, bench: bool = False) -> tuple[Path, Path]:
+    """(uncompressed kernel, initramfs) of the reference DomU (cached). bench=True:
+    the variant that also carries iperf (benchtools.py) and runs `iperf -s`."""
     assets = assets or Assets()
     boot = boot_files(assets)
     out = lab_cache("domu", f"{assets.key()}-{scripts_digest(DOMU_FILES, BUILD_REV)}")
-    initrd = out / "rnref.cpio.gz"
+    initrd = out / ("rnref-bench.cpio.gz" if bench else "rnref.cpio.gz")
     if not initrd.exists():
         tree = Tree()
         add_busybox(tree, assets)
         add_modules(tree, assets, ["xen-netfront"])
+        if bench:
+            from tools.lab.benchtools import add_domu_programs
+
+            add_domu_programs(tree, ("iperf",))
         tree.file("init", FILES / "domu-init.sh", 0o755)
         tree.file("etc/udhcpc.sh", FILES / "udhcpc.sh", 0o755)
         tree.file("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n")
@@ -53,6 +58,7 @@ def reference_config(
     kind: str = "pv",
     static: dict[int, str] | None = None,
     busy: bool = False,
+    ramdisk: str = "rnref.cpio.gz",
 ) -> str:
     """xl config of a reference DomU with one vif per bridge (files under $FILES)."""
     vifs = ", ".join(f"'{vif_spec(br, mac_for(name, i))}'" for i, br in enumerate(bridges))
@@ -65,7 +71,7 @@ def reference_config(
         f'name = "{name}"',
         f'type = "{kind}"',
         'kernel = "$FILES/vmlinux"',
-        'ramdisk = "$FILES/rnref.cpio.gz"',
+        f'ramdisk = "$FILES/{ramdisk}"',
         f'extra = "{extra}"',
         f"memory = {memory}",
         "vcpus = 1",

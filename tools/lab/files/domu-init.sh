@@ -1,6 +1,7 @@
 #!/bin/sh
 # rumpnet lab reference DomU init (Linux PV, busybox): netfront, DHCP on every vif,
-# IPv4 forwarding, busybox httpd on port 80 serving /www. Progress lines start with
+# IPv4 forwarding, busybox httpd on port 80 serving /www (and iperf -s when the
+# image has it). Progress lines start with
 # "rnref:" on hvc0 (the host reads them from xenconsoled's log).
 # vifs attached later (xl network-attach) are picked up by the loop at the end.
 # Static addressing instead of DHCP: rnref.static=ethN:ADDR/PLEN on the command line.
@@ -16,8 +17,10 @@ hostname "$(sed -n 's/.*rnref.name=\([^ ]*\).*/\1/p' /proc/cmdline)"
 echo 1 > /proc/sys/net/ipv4/ip_forward
 ip link set lo up
 mkdir -p /www
-echo "rnref $(hostname) ok" > /www/index.html
+[ -e /www/index.html ] || echo "rnref $(hostname) ok" > /www/index.html  # else: given
 httpd -p 80 -h /www
+# the bench variant of the image carries iperf (iperf2): a TCP sink on port 5001
+[ -x /usr/bin/iperf ] && { iperf -s >/dev/null 2>&1 & say "iperf listening"; }
 configure() {  # $1 = ethN: static address from the command line, else DHCP
     eth=$1
     ip link set "$eth" up

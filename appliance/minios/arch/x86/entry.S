@@ -40,6 +40,10 @@ ELFNOTE(XEN_ELFNOTE_HYPERCALL_PAGE, .quad hypercall_page)
 	.globl _start
 _start:
 	cld
+	rdtsc                   /* the first clock reading: time_boot_ns() */
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, boot_tsc(%rip)
 	/* rsi = start_info VA, rsp = top of Xen's one-page boot stack. */
 	movq %rsp, %rdx
 	leaq boot_stack_top(%rip), %rsp

@@ -42,6 +42,9 @@
 	.globl pvh_start32
 pvh_start32:
 	cld
+	rdtsc                           /* the first clock reading: time_boot_ns() */
+	movl %eax, boot_tsc
+	movl %edx, boot_tsc + 4
 	movl %ebx, %esi                 /* hvm_start_info, kept in esi */
 	lgdt pvh_gdt_desc
 	movl $0x10, %eax

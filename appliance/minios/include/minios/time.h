@@ -15,6 +15,8 @@ uint64_t xen_system_time(void);
 /* Called with events masked: arm the one-shot timer for deadline
  * (0 = none), block the vCPU until an event, return masked again. */
 void time_block_until(uint64_t deadline);
+/* ns from the kernel's first instruction to now (TSC, Xen's scale). */
+uint64_t time_boot_ns(void);
 /* VIRQ_TIMER events seen (diagnostics, selftest). */
 unsigned long time_timer_events(void);
 
