@@ -1,12 +1,14 @@
 """plugin - pytest glue: options, the target fixture, per-check records.
 
-Implements: --target/--appliance/--profile/--rnt-report/--fuzz-count
-options, session-scoped parametrization by appliance profile (httpd,
-router) so one target runs at a time, the `dut` fixture (a started Target or
-a skip with the target's reason), the autouse per-check fixture (marks the
-capture, saves a pcap per port, detects a dead DUT), the translation of
-outcomes into pass/fail/unknown/error/skip records, known deviations of the
-reference target, and the end-of-run JSONL/HTML/console summary.
+Implements: --target/--appliance/--profile/--rnt-report/--fuzz-count/
+--require-target options, session-scoped parametrization by appliance
+profile (httpd, router) so one target runs at a time, the `dut` fixture (a
+started Target or a skip with the target's reason; for --target xen it takes
+the session's Xen lab from the root conftest's lab_session), the autouse
+per-check fixture (marks the capture, saves a pcap per port, detects a dead
+DUT), the translation of outcomes into pass/fail/unknown/error/skip records,
+known deviations of the reference target, and the end-of-run
+JSONL/HTML/console summary.
 Not here: the checks; the report formats themselves (report.py).
 
 conftest.py re-exports these hooks and fixtures (pytest only reads
@@ -61,6 +63,12 @@ def pytest_addoption(parser):
         default=os.environ.get("RNT_HTTP_LARGE_PATH"),
         help="path of an object of several kB on the httpd (segmentation, PMTUD, "
         "fast-retransmit checks; linux: /big.bin)",
+    )
+    g.addoption(
+        "--require-target",
+        action="store_true",
+        default=bool(os.environ.get("RNT_REQUIRE_TARGET")),
+        help="a target that cannot start is an error of every check, not a skip (CI)",
     )
     g.addoption(
         "--fuzz-seed",
@@ -147,8 +155,10 @@ def dut(request, topo, profile):
     if profile is None:
         pytest.skip("profile not selected")
     cfg = request.config
+    name = cfg.getoption("--target")
     try:
-        target = make_target(cfg.getoption("--target"), profile, cfg.getoption("--appliance"), topo)
+        lab = (lambda: _xen_lab(request)) if name == "xen" else None  # asked once needed
+        target = make_target(name, profile, cfg.getoption("--appliance"), topo, lab)
     except TargetUnavailable as exc:
         target = exc
     if isinstance(target, TargetUnavailable):
@@ -163,6 +173,30 @@ def dut(request, topo, profile):
     finally:
         target.stop()
         _STATE.pop(("target", profile), None)
+
+
+def _xen_lab(request):
+    """The session's Xen lab (the root conftest's lab_session fixture: booted
+    here if none runs, stopped at the end only if pytest booted it)."""
+    from nettests.targets import TargetUnavailable
+
+    if os.geteuid() != 0:
+        raise TargetUnavailable("the Xen lab needs root (namespaces, TAPs)")
+    try:
+        from tools.lab import LabError
+    except ImportError as exc:
+        raise TargetUnavailable(f"the Xen lab (tools/lab) is not there: {exc}") from exc
+    try:
+        session = request.getfixturevalue("lab_session")
+    except pytest.FixtureLookupError:  # run from a directory without the root conftest
+        from tools.lab.pytest_plugin import LabSession
+
+        session = LabSession()
+        request.session.config.add_cleanup(session.finish)
+    try:
+        return session.get()
+    except LabError as exc:
+        raise TargetUnavailable(f"the Xen lab did not come up: {exc}") from exc
 
 
 @pytest.fixture
@@ -191,7 +225,10 @@ def _rnt_check(request):
     target = request.getfixturevalue("dut")
     profile = request.getfixturevalue("profile")
     if target is None:
-        pytest.skip(f"target unavailable: {_STATE.get(('unavailable', profile))}")
+        why = f"target unavailable: {_STATE.get(('unavailable', profile))}"
+        if request.config.getoption("--require-target"):
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
     item._rnt_target = target
     spec = spec_of(item)
     if spec and spec.proto != "preflight" and _STATE["preflight_failed"]:

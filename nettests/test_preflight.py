@@ -1,15 +1,16 @@
 """Pre-flight: the rig is isolated from the host stack before any check runs.
 
 Checks: rig ports carry no address, offloads are off on rig-created
-interfaces, and when the DUT answers a scapy SYN nothing but scapy answers
-back (no stray RST from a kernel stack). A failure here fails every later
+interfaces, when the DUT answers a scapy SYN nothing but scapy answers
+back (no stray RST from a kernel stack), and (httpd, whose DHCP client the
+rig checks) no DHCP server but the rig's own answers on the LAN. A failure here fails every later
 check as a rig error.
 """
 
 import json
 
 from nettests.nsutil import ns_run
-from nettests.preflight import stray_frames
+from nettests.preflight import foreign_dhcp_offers, stray_frames
 from nettests.registry import check
 from nettests.topo import offloads_of
 
@@ -78,3 +79,24 @@ def test_no_stray_host_rst(dut, rec):
     )
     assert answer is not None, "the SYN drew no answer (pre-flight needs one)"
     assert not outgoing, f"something in the rig namespace answered: {outgoing[:3]}"
+
+
+# a DHCP server may probe an address (ping) for seconds before it offers it
+DHCP_OFFER_WINDOW = 5.0
+
+
+@check(
+    "preflight.no_foreign_dhcp_server",
+    rfc="rig",
+    section="isolation",
+    level="MUST",
+    proto="preflight",
+    profiles=("httpd",),
+)
+def test_no_foreign_dhcp_server(dut, rec):
+    offers = foreign_dhcp_offers(dut.lan, max(DHCP_OFFER_WINDOW, 2 * dut.quiet))
+    rec.saw(
+        "no answer to a DHCPDISCOVER from a scapy MAC (the rig's server is the only one)",
+        [p.summary() for p in offers],
+    )
+    assert not offers, f"a DHCP server on the LAN answers: {offers[0].summary()}"

@@ -2,14 +2,18 @@
 
 A rig namespace that (wrongly) owns the scapy source address must produce a
 foreign RST in stray_frames(); the same set-up without the address must not.
+A DHCP server on the segment (dnsmasq) must show in foreign_dhcp_offers().
 """
 
+import shutil
 import socket
+import subprocess
+import tempfile
 
 import pytest
 
-from nettests.nsutil import ns_run, socket_in
-from nettests.preflight import stray_frames
+from nettests.nsutil import ns_cmd, ns_run, socket_in
+from nettests.preflight import foreign_dhcp_offers, stray_frames
 from nettests.topo import Topology
 from nettests.wire import Port
 
@@ -34,7 +38,7 @@ def lan():
         mac = ns_run(dut, ["cat", "/sys/class/net/eth0/address"]).stdout.strip()
         port = Port(rig, "eth0", "pf")
         port.own(["192.0.2.64/26"])
-        yield rig, _Side(port, mac)
+        yield rig, _Side(port, mac), dut
         port.close()
         listener.close()
     finally:
@@ -42,14 +46,14 @@ def lan():
 
 
 def test_clean_rig_namespace_passes(lan):
-    _, side = lan
+    _, side, _ = lan
     answer, outgoing = stray_frames(side, [side], "192.0.2.70", "192.0.2.10", 80, 1.0)
     assert answer is not None and answer.sprintf("%TCP.flags%") == "SA"
     assert outgoing == []
 
 
 def test_rig_namespace_with_the_address_is_caught(lan):
-    rig, side = lan
+    rig, side, _ = lan
     ns_run(rig, ["ip", "addr", "add", "192.0.2.71/24", "dev", "eth0"])
     try:
         answer, outgoing = stray_frames(side, [side], "192.0.2.71", "192.0.2.10", 80, 1.0)
@@ -57,3 +61,41 @@ def test_rig_namespace_with_the_address_is_caught(lan):
         ns_run(rig, ["ip", "addr", "del", "192.0.2.71/24", "dev", "eth0"])
     assert answer is not None
     assert outgoing, "the kernel's RST to the DUT's SYN-ACK went unnoticed"
+
+
+def test_no_dhcp_server_no_offer(lan):
+    _, side, _ = lan
+    assert foreign_dhcp_offers(side, 1.0) == []
+
+
+@pytest.mark.skipif(not shutil.which("dnsmasq"), reason="dnsmasq not installed")
+def test_dhcp_server_on_the_segment_is_caught(lan):
+    _, side, dut = lan
+    with tempfile.TemporaryDirectory(prefix="rnt-pf-") as tmp:
+        proc = subprocess.Popen(
+            ns_cmd(
+                dut,
+                [
+                    "dnsmasq",
+                    "--keep-in-foreground",
+                    "--conf-file=/dev/null",
+                    "--port=0",
+                    "--no-ping",
+                    "--interface=eth0",
+                    "--bind-interfaces",
+                    f"--dhcp-leasefile={tmp}/leases",
+                    f"--pid-file={tmp}/pid",
+                    "--dhcp-range=192.0.2.150,192.0.2.160,255.255.255.0,600",
+                ],
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            from nettests.wire import run_and_expect
+
+            offers = run_and_expect(lambda: foreign_dhcp_offers(side, 1.0), 10, 0.1)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    assert offers, "dnsmasq on the segment offered nothing the check saw"

@@ -92,3 +92,39 @@ def test_clean_signals_only_the_recorded_process():
         proc.kill()
         proc.wait()
     assert not _same_process(entry)
+
+
+def test_rig_on_foreign_bridges_leaves_nothing_behind():
+    """build_rig(switch=...) (the xen target: the lab's bridges) plugs ports
+    and peers into bridges it does not own; closing the run removes its veth
+    ends there and leaves the bridges."""
+    from nettests.nsutil import ns_run
+    from nettests.targets.base import build_rig
+
+    owner = Topology()  # stands in for the lab namespace and its bridges
+    try:
+        lab = owner.add_netns("stlab")
+        owner.add_bridge(lab, "xbr0")
+        owner.add_bridge(lab, "xbr1")
+        topo = Topology()
+        try:
+            rig = build_rig(topo, "router", switch=(lab, ["xbr0", "xbr1"]), peer_host=4)
+            assert rig["sw"] == lab and lab not in topo.namespaces
+            ends = {topo.ns_name("rr0"): "xbr0", topo.ns_name("rp1"): "xbr1"}
+            for end, bridge in ends.items():
+                out = ns_run(lab, ["ip", "-j", "link", "show", "dev", end]).stdout
+                assert json.loads(out)[0]["master"] == bridge
+            peer1 = rig["segments"][1]["peer_ns"]
+            addrs = ns_run(peer1, ["ip", "-j", "addr", "show", "dev", "eth0"]).stdout
+            assert "198.51.100.4" in addrs
+        finally:
+            topo.close()
+
+        def links():  # a removed namespace takes its veths along, asynchronously
+            out = json.loads(ns_run(lab, ["ip", "-j", "link", "show"]).stdout)
+            return sorted(x["ifname"] for x in out)
+
+        run_and_expect(lambda: links() == ["lo", "xbr0", "xbr1"], 10, 0.1)
+        assert links() == ["lo", "xbr0", "xbr1"]
+    finally:
+        owner.close()

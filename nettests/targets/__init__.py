@@ -8,7 +8,9 @@ Not here: the checks themselves.
 from nettests.targets.base import Side, Target, TargetUnavailable
 
 
-def make_target(name: str, profile: str, appliance_dir: str | None, topo) -> Target:
+def make_target(name: str, profile: str, appliance_dir: str | None, topo, lab=None) -> Target:
+    """`lab`: for the xen target, the running Xen lab (tools.lab.Lab) or a
+    function returning it, called once the appliance is known to be bootable."""
     if name == "linux":
         from nettests.targets.linux import LinuxTarget
 
@@ -20,7 +22,7 @@ def make_target(name: str, profile: str, appliance_dir: str | None, topo) -> Tar
     if name == "xen":
         from nettests.targets.xen import XenTarget
 
-        return XenTarget(profile, appliance_dir, topo)
+        return XenTarget(profile, appliance_dir, topo, lab)
     raise ValueError(f"unknown target {name!r} (linux, posix, xen)")
 
 

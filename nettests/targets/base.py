@@ -11,6 +11,8 @@ Address plan (documentation ranges only):
   router: A 192.0.2.0/25   DUT .1, peer .2, scapy 192.0.2.64/26
           B 198.51.100.0/24 DUT .1, peer .2, scapy 198.51.100.64/26
           192.0.2.128/25 is routed nowhere (no-route checks).
+On the Xen lab's bridges the lab namespace itself holds .2 on both segments,
+so there the Linux peers take .4 (build_rig(peer_host=4)).
 """
 
 import ipaddress
@@ -131,26 +133,43 @@ def http_status(ns: str, ip: str, port: int, timeout: float = 3.0):
         return repr(exc)
 
 
-def build_rig(topo, profile: str) -> dict:
+def build_rig(topo, profile: str, switch=None, peer_host: int = 2) -> dict:
     """Switch namespace with one bridge per segment, rig port namespace with
     one port per segment, one Linux peer namespace per segment.
+    `switch` = (netns, [bridge per segment]) plugs the ports and peers into
+    bridges someone else owns (the Xen lab's) instead of making a switch
+    namespace; `peer_host` is the peers' host number on each segment.
     Returns {'sw': ns, 'rig': ns, 'segments': [(bridge, net, peer_ns, peer_ip, mtu)]}."""
     p = profile[0]  # one topology per profile in the same run: hsw, rsw, ...
-    sw = topo.add_netns(f"{p}sw")
+    sw = switch[0] if switch else topo.add_netns(f"{p}sw")
     rig = topo.add_netns(f"{p}rig")
     if profile == "router":
         segs = [
-            ("br0", "192.0.2.0/25", "192.0.2.2", "192.0.2.64/26", 1500, "192.0.2.1"),
-            ("br1", "198.51.100.0/24", "198.51.100.2", "198.51.100.64/26", 1400, "198.51.100.1"),
+            ("br0", "192.0.2.0/25", f"192.0.2.{peer_host}", "192.0.2.64/26", 1500, "192.0.2.1"),
+            (
+                "br1",
+                "198.51.100.0/24",
+                f"198.51.100.{peer_host}",
+                "198.51.100.64/26",
+                1400,
+                "198.51.100.1",
+            ),
         ]
     else:
-        segs = [("br0", "192.0.2.0/24", "192.0.2.2", "192.0.2.64/26", 1500, "192.0.2.10")]
+        segs = [
+            ("br0", "192.0.2.0/24", f"192.0.2.{peer_host}", "192.0.2.64/26", 1500, "192.0.2.10")
+        ]
     out = {"sw": sw, "rig": rig, "segments": []}
     for i, (br, net, peer_ip, rig_net, mtu, dut_ip) in enumerate(segs):
-        topo.add_bridge(sw, br)
-        topo.add_veth(sw, br, f"rig{i}", rig, f"eth{i}", mtu=mtu)
+        if switch:  # someone else's bridge: names that say whose they are
+            br = switch[1][i]
+            rig_end, peer_end = topo.ns_name(f"{p}r{i}"), topo.ns_name(f"{p}p{i}")
+        else:
+            topo.add_bridge(sw, br)
+            rig_end, peer_end = f"rig{i}", f"peer{i}"
+        topo.add_veth(sw, br, rig_end, rig, f"eth{i}", mtu=mtu)
         peer = topo.add_netns(f"{p}peer{i}")
-        topo.add_veth(sw, br, f"peer{i}", peer, "eth0", mtu=mtu)
+        topo.add_veth(sw, br, peer_end, peer, "eth0", mtu=mtu)
         plen = ipaddress.IPv4Network(net).prefixlen
         ns_run(peer, ["ip", "addr", "add", f"{peer_ip}/{plen}", "dev", "eth0"])
         if profile == "router":
@@ -165,6 +184,7 @@ def build_rig(topo, profile: str) -> dict:
                 "mtu": mtu,
                 "dut_ip": dut_ip,
                 "rig_if": f"eth{i}",
+                "sw_ifs": [rig_end, peer_end],  # the veth ends on the bridge
             }
         )
     return out

@@ -29,8 +29,9 @@ PLAN = {
 }
 
 
-def read_appliance(appliance_dir: str | None) -> tuple[str, str]:
-    """(kind, build hash) of an appliance directory, or TargetUnavailable."""
+def read_appliance(appliance_dir: str | None, platform: str = "posix") -> tuple[str, str]:
+    """(kind, build hash of its `platform` image) of an appliance directory,
+    or TargetUnavailable."""
     if not appliance_dir:
         raise TargetUnavailable("no appliance directory given (rumpnet test <appliance-dir>)")
     d = Path(appliance_dir)
@@ -39,10 +40,11 @@ def read_appliance(appliance_dir: str | None) -> tuple[str, str]:
         raise TargetUnavailable(f"{d} is not an appliance directory (rumpnet gen makes one)")
     m = re.search(r'\{\s*"kind",\s*"([^"]+)"\s*\}', cfg.read_text())
     kind = m.group(1) if m else "unknown"
-    if not list(d.glob("rumpnet-*.posix")):
-        raise TargetUnavailable(f"{d} has no POSIX image (rumpnet gen --platform posix)")
+    if not list(d.glob(f"rumpnet-*.{platform}")):
+        what = "POSIX" if platform == "posix" else platform.capitalize()
+        raise TargetUnavailable(f"{d} has no {what} image (rumpnet gen --platform {platform})")
     doc = json.loads((d / "manifest.json").read_text())
-    image = doc.get("build", {}).get("posix", {}).get("image", f"rumpnet-{kind}.posix")
+    image = doc.get("build", {}).get(platform, {}).get("image", f"rumpnet-{kind}.{platform}")
     sha = doc.get("outputs", {}).get(image, {}).get("sha256", "unknown")
     return kind, f"{image}:sha256:{sha[:16]}"
 
