@@ -46,7 +46,8 @@ conformance-full: install ## the rig's long-timer checks (slow marker)
 	$(PY) -m pytest nettests -m slow
 
 bench: install ## benchmarks: posix httpd vs nginx, posix router vs Linux (not tests)
-	$(RUMPNET) gen httpd -o out/bench-httpd --platform posix
+	$(PY) -m tools.bench.content out/bench-content
+	$(RUMPNET) gen httpd -o out/bench-httpd --platform posix --set httpd.content=$(CURDIR)/out/bench-content
 	$(RUMPNET) bench out/bench-httpd --target posix --out out/bench
 	$(RUMPNET) gen router -o out/bench-router --platform posix
 	$(RUMPNET) bench out/bench-router --target posix --out out/bench-router

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     record.write_json(json_path, records, env)
     print(record.table(record.summarise(records)))
-    for line in router.notes(records):
+    for line in router.notes(records) + figures.notes(records):
         print(line)
     outputs = report.render_all(json_path)
     print(f"\nrecords: {json_path}\n" + "\n".join(f"report: {p}" for p in outputs))
