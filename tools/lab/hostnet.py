@@ -120,12 +120,26 @@ def list_namespaces() -> list[str]:
     return sorted(n for n in netns.listnetns() if n.startswith(PREFIX))
 
 
+def _wait_enterable(name: str, deadline_s: float = 5.0) -> None:
+    """Poll until `ip netns exec NAME` (how the lab starts dnsmasq and QEMU) can
+    enter the new namespace; labs booted side by side were seen to fail there."""
+    end = time.monotonic() + deadline_s
+    while True:
+        rc = subprocess.run(["ip", "netns", "exec", name, "true"], capture_output=True, text=True)
+        if rc.returncode == 0:
+            return
+        if time.monotonic() > end:
+            raise OSError(f"network namespace {name} cannot be entered: {rc.stderr.strip()}")
+        time.sleep(0.1)
+
+
 def create(name: str = NETNS, networks=NETWORKS) -> None:
     """Namespace + bridges + TAPs; raises if the namespace already exists."""
     if name in netns.listnetns():
         raise FileExistsError(f"network namespace {name} already exists")
     netns.create(name)
     try:
+        _wait_enterable(name)
         for net in networks:
             in_netns(name, lambda n=net: _make_persistent_tap(n.tap))
         with NetNS(name) as ns:
