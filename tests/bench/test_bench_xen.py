@@ -1,6 +1,8 @@
 """`rumpnet bench --target xen --quick` end to end in the lab, so the xen harness cannot
 rot: the httpd appliance and the reference Linux PV DomU booted for real, DHCP seen on
-the lab bridge, wrk and iperf run in dom0, records, table and HTML written.
+the lab bridge, wrk and iperf run in dom0, records, table and HTML written; and the
+router appliance against the Linux PV DomU with ip_forward, UDP from a source namespace
+on one lab bridge to a sink namespace on the other (about 1.5 min).
 
 It fails when a figure is missing or a record is malformed (fields, types, ratio,
 environment, the memory floor's own probes, the causal order of the DHCP exchange);
@@ -96,3 +98,67 @@ def test_quick_xen_bench_has_every_figure_for_both_sides(lab, tmp_path):  # noqa
     assert set(env["load_tools"]) == {"wrk", "iperf"}
     assert {p.name for p in out.iterdir()} >= {"bench.json", "bench.html", "rps.png"}
     assert "boot/http_200_ms" in run.stdout
+
+
+ROUTER_FIGURES = {
+    "image_bytes",
+    *(f"router_pps_{f}" for f in (64, 512, 1500)),
+    "router_latency_p50",
+    "router_latency_p99",
+}
+
+
+def test_quick_xen_router_bench_forwards_through_both_domus(lab, tmp_path):  # noqa: F811
+    """The router appliance and the Linux PV DomU with ip_forward, both between a
+    source and a sink namespace on the lab's two bridges: every router figure for both
+    sides, the measured rates really crossed the router, and nothing is left behind."""
+    appliance = tmp_path / "router"
+    gen = subprocess.run(
+        [sys.executable, "-m", "gen.cli", "gen", "router", "-o", str(appliance)]
+        + ["--platform", "xen"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert gen.returncode == 0, gen.stderr
+    out = tmp_path / "bench"
+    run = subprocess.run(
+        [sys.executable, "-m", "gen.cli", "bench", str(appliance), "--target", "xen"]
+        + ["--quick", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    doc = json.loads((out / "bench.json").read_text())
+    records = {r["figure"]: r for r in doc["records"]}
+    assert set(records) == ROUTER_FIGURES, sorted(records)
+
+    for r in doc["records"]:
+        assert set(r) >= FIELDS | {"ratio", "params", "env"}, r
+        assert r["target"] == "xen", r
+        assert r["appliance"] > 0 and r["peer"] > 0, r  # 0 pps: nothing got through
+        if r["figure"].startswith("router_"):
+            assert r["peer_name"] == "Linux PV DomU ip_forward", r
+            assert "QEMU emulated NIC" in r["params"]["path"], r  # the shared path noted
+    for f in (64, 512, 1500):
+        p = records[f"router_pps_{f}"]["params"]
+        assert p["frame_bytes"] == f and p["udp_payload_bytes"] == f - 46
+        for side in ("appliance", "peer"):
+            assert p["loss"][side] <= p["loss_tolerance"], p  # the figure is a passing trial
+            assert p["sent_pps"][side] > 0, p
+    lat = records["router_latency_p50"]["params"]["replies"]
+    assert lat["appliance"] > 0 and lat["peer"] > 0
+
+    env = doc["env"]
+    gw = env["router_addresses"]
+    assert gw["appliance"] == ["192.0.2.1", "198.51.100.1"]
+    assert gw["peer"][0].startswith("192.0.2.") and gw["peer"][1].startswith("198.51.100.")
+    # both DomUs destroyed, the namespaces and the veths on the lab's bridges gone
+    assert not [d["name"] for d in lab.domains() if d["name"].startswith("rnbr-")]
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert "-xsrc" not in netns and "-xsink" not in netns, netns
+    host_links = lab.run_host(["ip", "-br", "link"]).stdout
+    assert "-xs0" not in host_links and "-xk1" not in host_links, host_links
+    assert {p.name for p in out.iterdir()} >= {"bench.json", "bench.html"}

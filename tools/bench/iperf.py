@@ -101,7 +101,10 @@ def udp_trial(prefix: list[str], host: str, frame: int, pps: float, seconds: flo
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
-        end = json.loads(proc.stdout)["end"]["sum"]
+        doc = json.loads(proc.stdout)
+        if doc.get("error"):  # e.g. the server still busy with the previous test
+            raise KeyError(doc["error"])
+        end = doc["end"]["sum"]
     except (subprocess.TimeoutExpired, ValueError, KeyError) as e:
         raise IperfError(f"iperf3 -u to {host} ({frame} B, {pps:.0f} pps) failed: {e}") from e
     secs = float(end["seconds"]) or seconds

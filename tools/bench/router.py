@@ -11,26 +11,36 @@ says generator_bound); the first probe is just under the rate that got through a
 full speed, then a binary search between 0 and the bound for plan.router_steps
 trials (halving further if none passed). The figure is the received rate of the
 best passing trial.
+Counters are read before a trial and again once the sink's count stops moving after
+it (frames still queued on the path count for the trial that sent them). A trial
+whose generator itself fails (iperf3's control connection starved by the previous
+overload) is retried up to ATTEMPTS times.
 router_latency_p50/p99: round trip through the router with ping (-i 0.01, 56-byte
 payload, no other load), source to sink and back, in microseconds.
 
-Not here: the topology (router_sides.py), the generator (iperf.py).
+The search drives any Ends (router_sides.py): the posix topology or the Xen lab's
+(xen_router_sides.py). A plan may cap the first trial's rate (router_max_pps, for
+routers far slower than the generator, e.g. under emulation); a pass at the cap is
+marked generator_bound like a pass at full speed.
+Not here: the topologies, the generator (iperf.py).
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import time
 from dataclasses import dataclass
 
 from tools.bench import iperf
 from tools.bench.record import Record
-from tools.bench.router_sides import SINK_IP, RouterSides
+from tools.bench.router_sides import Ends
 from tools.bench.sides import BenchError
 
 SIDES = ("appliance", "peer")
 PEER_NAME = "linux ip_forward"
 RTT_RE = re.compile(r"time=([\d.]+) ms")
+ATTEMPTS = 3  # tries per trial when iperf3 itself fails (not the router)
 
 
 @dataclass(frozen=True)
@@ -42,22 +52,47 @@ class Trial:
     receiver_loss: float  # what iperf3's receiver counted (includes socket drops)
 
 
-def trial(sides: RouterSides, frame: int, pps: float, seconds: float) -> Trial:
-    tx0, rx0 = sides.counters()
-    t = iperf.udp_trial(sides.source_prefix(), SINK_IP, frame, pps, seconds)
-    tx1, rx1 = sides.counters()
+def trial(sides: Ends, frame: int, pps: float, seconds: float) -> Trial:
+    for attempt in range(ATTEMPTS):
+        tx0, rx0 = sides.counters()
+        try:
+            t = iperf.udp_trial(sides.source_prefix(), sides.sink_ip, frame, pps, seconds)
+            break
+        except iperf.IperfError:
+            # an overloaded router may starve iperf3's control connection, or leave
+            # the server busy with the last test for a moment: settle and try again
+            if attempt == ATTEMPTS - 1:
+                raise
+            time.sleep(2)
+    tx1, rx1 = settled(sides)
     tx, rx = tx1 - tx0, rx1 - rx0
     loss = max(0.0, 1 - rx / tx) if tx > 0 else 1.0
     return Trial(pps, tx / t.seconds, rx / t.seconds, loss, t.loss)
 
 
+def settled(sides: Ends, limit: float = 5.0) -> tuple[int, int]:
+    """The counters once the sink's stops moving: frames still queued on the path when
+    the generator stopped belong to this trial, not to the next one (deep queues of
+    an emulated path drain for a while)."""
+    last = sides.counters()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = sides.counters()
+        if now[1] == last[1]:
+            return now
+        last = now
+    return last
+
+
 NOTHING = Trial(0.0, 0.0, 0.0, 1.0, 1.0)
 
 
-def search(sides: RouterSides, frame: int, plan) -> tuple[Trial, bool, int]:
-    """Best passing trial, whether the generator bounded it, trials run."""
+def search(sides: Ends, frame: int, plan) -> tuple[Trial, bool, int]:
+    """Best passing trial, whether the generator (or the plan's cap) bounded it,
+    trials run."""
     secs, tol = plan.router_trial_seconds, plan.loss_tolerance
-    top = trial(sides, frame, 0, secs)
+    top = trial(sides, frame, getattr(plan, "router_max_pps", 0), secs)
     if top.loss <= tol:
         return top, True, 1
     lo, hi, best, n = 0.0, top.sent_pps, None, 1
@@ -80,9 +115,10 @@ def search(sides: RouterSides, frame: int, plan) -> tuple[Trial, bool, int]:
     return best or NOTHING, False, n
 
 
-def ping_rtts(sides: RouterSides, count: int) -> list[float]:
+def ping_rtts(sides: Ends, count: int) -> list[float]:
     p = subprocess.run(
-        [*sides.source_prefix(), "ping", "-n", "-i", "0.01", "-c", str(count), "-W", "1", SINK_IP],
+        [*sides.source_prefix(), "ping", "-n", "-i", "0.01", "-c", str(count), "-W", "1"]
+        + [sides.sink_ip],
         capture_output=True,
         text=True,
         timeout=count * 0.1 + 30,
@@ -95,7 +131,11 @@ def _pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def figures(sides: RouterSides, plan, target: str) -> list[Record]:
+def figures(
+    sides: Ends, plan, target: str, peer_name: str = PEER_NAME, extra: dict | None = None
+) -> list[Record]:
+    """The router records of plan.router_runs runs, sides alternating; `extra` goes
+    into every record's params (what the topology shares between the sides)."""
     out: list[Record] = []
     for run in range(plan.router_runs):
         res: dict[str, dict] = {}
@@ -121,6 +161,7 @@ def figures(sides: RouterSides, plan, target: str) -> list[Record]:
                 "sent_pps": {"appliance": a.sent_pps, "peer": p.sent_pps},
                 "loss": {"appliance": a.loss, "peer": p.loss},
                 "receiver_loss": {"appliance": a.receiver_loss, "peer": p.receiver_loss},
+                **(extra or {}),
             }
             out.append(
                 Record(
@@ -131,7 +172,7 @@ def figures(sides: RouterSides, plan, target: str) -> list[Record]:
                     "higher",
                     run,
                     target,
-                    PEER_NAME,
+                    peer_name,
                     params,
                 )
             )
@@ -146,11 +187,12 @@ def figures(sides: RouterSides, plan, target: str) -> list[Record]:
                     "lower",
                     run,
                     target,
-                    PEER_NAME,
+                    peer_name,
                     {
                         "tool": "ping -i 0.01 -s 56",
                         "count": plan.ping_count,
                         "replies": {"appliance": len(ra), "peer": len(rp)},
+                        **(extra or {}),
                     },
                 )
             )

@@ -12,7 +12,9 @@ Topology (namespaces made with the rig's Topology, so `rumpnet clean` removes th
 use(side) points the source's route to 198.51.100.0/24 and the sink's route to
 192.0.2.0/24 at that side's addresses, so the traffic crosses only that router.
 
-Not here: measuring (router.py), the Xen lab variant.
+Ends (the source, the sink and the route switching) is shared with the Xen lab
+variant (xen_router_sides.py).
+Not here: measuring (router.py).
 """
 
 from __future__ import annotations
@@ -41,8 +43,59 @@ GATEWAYS = {
 UP_RE = re.compile(r"rumpnet: nic(\d) up ipv4=")
 
 
-class RouterSides:
+class Ends:
+    """The measuring ends any router bench drives (router.py): a source namespace and
+    a sink namespace (each with eth0 on one of the two networks), routes switched to
+    one side's pair of addresses at a time. Subclasses set source, sink, src_ip,
+    sink_ip, net_a, net_b and gateways ({side: (address on A, address on B)})."""
+
+    source: str
+    sink: str
+    src_ip: str
+    sink_ip: str
+    net_a: str
+    net_b: str
+    gateways: dict[str, tuple[str, str]]
+
+    def _ip(self, ns: str, *args: str) -> None:
+        subprocess.run(ns_cmd(ns, ["ip", *args]), check=True, capture_output=True)
+
+    def use(self, side: str) -> None:
+        """Route the source<->sink traffic through `side`, and check it gets through."""
+        gw_a, gw_b = self.gateways[side]
+        self._ip(self.source, "route", "replace", self.net_b, "via", gw_a)
+        self._ip(self.sink, "route", "replace", self.net_a, "via", gw_b)
+        for ns in (self.source, self.sink):
+            self._ip(ns, "neigh", "flush", "dev", "eth0")
+        p = subprocess.run(
+            ns_cmd(self.source, ["ping", "-c", "3", "-i", "0.2", "-W", "2", self.sink_ip]),
+            capture_output=True,
+            text=True,
+        )
+        if " 0 received" in p.stdout or p.returncode != 0:
+            raise BenchError(f"no path from {self.src_ip} to {self.sink_ip} through the {side}")
+
+    def counters(self) -> tuple[int, int]:
+        """Frames sent by the source's eth0 and received by the sink's eth0 so far."""
+        out = []
+        for ns, way in ((self.source, "tx"), (self.sink, "rx")):
+            p = subprocess.run(
+                ns_cmd(ns, ["ip", "-s", "-j", "link", "show", "dev", "eth0"]),
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            out.append(int(json.loads(p.stdout)[0]["stats64"][way]["packets"]))
+        return out[0], out[1]
+
+    def source_prefix(self) -> list[str]:
+        return ns_cmd(self.source, [])
+
+
+class RouterSides(Ends):
     """Context manager: the topology, the Linux forwarder and the router appliance."""
+
+    src_ip, sink_ip, net_a, net_b, gateways = SRC_IP, SINK_IP, NET_A, NET_B, GATEWAYS
 
     def __init__(self, appliance_dir: Path) -> None:
         self.appliance_dir = appliance_dir
@@ -58,9 +111,6 @@ class RouterSides:
             self.__exit__(None, None, None)
             raise
         return self
-
-    def _ip(self, ns: str, *args: str) -> None:
-        subprocess.run(ns_cmd(ns, ["ip", *args]), check=True, capture_output=True)
 
     def _setup(self) -> None:
         t = self.topo = Topology()
@@ -125,38 +175,6 @@ class RouterSides:
             f"the router appliance did not bring up both NICs in {timeout:.0f} s:\n"
             + log.read()[-1500:]
         )
-
-    # ------------------------------------------------------------ use
-    def use(self, side: str) -> None:
-        """Route the source<->sink traffic through `side`, and check it gets through."""
-        gw_a, gw_b = GATEWAYS[side]
-        self._ip(self.source, "route", "replace", NET_B, "via", gw_a)
-        self._ip(self.sink, "route", "replace", NET_A, "via", gw_b)
-        for ns in (self.source, self.sink):
-            self._ip(ns, "neigh", "flush", "dev", "eth0")
-        p = subprocess.run(
-            ns_cmd(self.source, ["ping", "-c", "3", "-i", "0.2", "-W", "2", SINK_IP]),
-            capture_output=True,
-            text=True,
-        )
-        if " 0 received" in p.stdout or p.returncode != 0:
-            raise BenchError(f"no path from {SRC_IP} to {SINK_IP} through the {side}")
-
-    def counters(self) -> tuple[int, int]:
-        """Frames sent by the source's eth0 and received by the sink's eth0 so far."""
-        out = []
-        for ns, way in ((self.source, "tx"), (self.sink, "rx")):
-            p = subprocess.run(
-                ns_cmd(ns, ["ip", "-s", "-j", "link", "show", "dev", "eth0"]),
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            out.append(int(json.loads(p.stdout)[0]["stats64"][way]["packets"]))
-        return out[0], out[1]
-
-    def source_prefix(self) -> list[str]:
-        return ns_cmd(self.source, [])
 
     # ------------------------------------------------------------ teardown
     def __exit__(self, *exc) -> None:

@@ -4,7 +4,7 @@ with them, and the records, table and report (the same outputs as the posix targ
 Order: image size; boot phases (one side at a time, alternating); memory floor; then
 both sides up together for idle CPU, HTTP and TCP. A figure that cannot be measured
 (e.g. no iperf server in the appliance) is named in env["unavailable"] with the reason.
-Not here: the posix target (cli.py, figures.py), the router appliance.
+Not here: the posix target (cli.py, figures.py), the router appliance (xen_router.py).
 """
 
 from __future__ import annotations
@@ -68,17 +68,21 @@ def environment(sides: XenSides, load: Dom0Load, plan, doc: dict) -> dict:
 
 
 def run(args: argparse.Namespace, doc: dict) -> int:
-    if doc["profile"]["kind"] != "httpd":
-        print(
-            f"rumpnet bench: {doc['profile']['kind']} figures on the xen target are not "
-            "available yet in this version",
-            file=sys.stderr,
-        )
-        return 2
     if not doc["build"].get("xen", {}).get("image"):
         print(
             f"rumpnet bench: {args.appliance} has no xen image "
             f"({doc['build'].get('xen', {}).get('status', 'not built')})",
+            file=sys.stderr,
+        )
+        return 2
+    if doc["profile"]["kind"] == "router":
+        from tools.bench import xen_router
+
+        return xen_router.run(args, doc)
+    if doc["profile"]["kind"] != "httpd":
+        print(
+            f"rumpnet bench: {doc['profile']['kind']} figures on the xen target are not "
+            "available yet in this version",
             file=sys.stderr,
         )
         return 2
