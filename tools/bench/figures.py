@@ -135,25 +135,22 @@ def http(sides: PosixSides, plan: Plan, target: str) -> list[Record]:
                                 f"{side} failed (connection or non-2xx errors)"
                             )
                     par = {**params, "errors": {"appliance": a.errors, "peer": p.errors}}
-                    out.append(
-                        Record(
-                            f"{fig}/rps", a.rps, p.rps, "req/s", "higher", run, target, "nginx", par
-                        )
-                    )
-                    for q in ("p50", "p90", "p99", "p999"):
-                        out.append(
-                            Record(
-                                f"{fig}/{q}",
-                                getattr(a, f"{q}_us"),
-                                getattr(p, f"{q}_us"),
-                                "us",
-                                "lower",
-                                run,
-                                target,
-                                "nginx",
-                                params,
-                            )
-                        )
+                    out += wrk_records(fig, a, p, run, target, "nginx", par)
+    return out
+
+
+def wrk_records(
+    fig: str, a: wrk.Result, p: wrk.Result, run: int, target: str, peer: str, params: dict
+) -> list[Record]:
+    """One run's requests/s and latency percentile records of both sides."""
+    out = [
+        Record(
+            f"{fig}/rps", float(a.rps), float(p.rps), "req/s", "higher", run, target, peer, params
+        )
+    ]
+    for q in ("p50", "p90", "p99", "p999"):
+        a_us, p_us = float(getattr(a, f"{q}_us")), float(getattr(p, f"{q}_us"))
+        out.append(Record(f"{fig}/{q}", a_us, p_us, "us", "lower", run, target, peer, params))
     return out
 
 

@@ -24,14 +24,12 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from nettests.nsutil import ns_cmd
 from nettests.topo import Topology
-from tools.bench.sides import BenchError
+from tools.bench.sides import BenchError, start_appliance
 
 BR_A, BR_B = "rnbrA", "rnbrB"
 SRC_IP, SINK_IP = "192.0.2.2", "198.51.100.2"
@@ -148,33 +146,19 @@ class RouterSides(Ends):
         return p
 
     def _start_appliance(self, timeout: float = 30.0) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "gen.cli",
-            "run",
-            str(self.appliance_dir),
-            "--target",
-            "posix",
-            "--attach",
-            f"{self.sw}:{BR_A},{self.sw}:{BR_B}",
-        ]
-        log = (self.tmp / "appliance.log").open("w+")
-        self.appliance = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        self.procs.append(self.appliance)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            log.seek(0)
-            if {m.group(1) for m in UP_RE.finditer(log.read())} >= {"0", "1"}:
-                return
-            if self.appliance.poll() is not None:
-                break
-            time.sleep(0.1)
-        log.seek(0)
-        raise BenchError(
-            f"the router appliance did not bring up both NICs in {timeout:.0f} s:\n"
-            + log.read()[-1500:]
+        def both_up(text: str) -> bool:
+            return {m.group(1) for m in UP_RE.finditer(text)} >= {"0", "1"}
+
+        attach = f"{self.sw}:{BR_A},{self.sw}:{BR_B}"
+        self.appliance, text = start_appliance(
+            self.appliance_dir, attach, [], self.tmp, both_up, timeout
         )
+        self.procs.append(self.appliance)
+        if not both_up(text):
+            tail = text[-1500:]
+            raise BenchError(
+                f"the router appliance did not bring up both NICs in {timeout:.0f} s:\n{tail}"
+            )
 
     # ------------------------------------------------------------ teardown
     def __exit__(self, *exc) -> None:

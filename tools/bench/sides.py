@@ -73,6 +73,25 @@ def _is_image(pid: int) -> bool:
         return False
 
 
+def start_appliance(appliance_dir, attach, params, tmp, ready, timeout):
+    """`rumpnet run DIR --target posix --attach ...` with its console in
+    tmp/appliance.log; polls (deadline `timeout`) until ready(console) is true.
+    Returns (process, the console so far)."""
+    cmd = [sys.executable, "-m", "gen.cli", "run", str(appliance_dir), "--target", "posix"]
+    cmd += ["--attach", attach, *(x for p in params for x in ("--param", p))]
+    log = (tmp / "appliance.log").open("w+")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    text = ""
+    while time.monotonic() < deadline:
+        log.seek(0)
+        text = log.read()
+        if ready(text) or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    return proc, text
+
+
 class PosixSides:
     """Context manager: the topology, nginx and the appliance, torn down on exit."""
 
@@ -165,35 +184,16 @@ class PosixSides:
         )
 
     def _start_appliance(self, timeout: float = 30.0) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "gen.cli",
-            "run",
-            str(self.appliance_dir),
-            "--target",
-            "posix",
-            "--attach",
-            f"{self.client}:{BRIDGE}",
-            *(x for p in self.params for x in ("--param", p)),
-        ]
-        log = (self.tmp / "appliance.log").open("w+")
-        self.appliance = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        self.procs.append(self.appliance)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            log.seek(0)
-            m = ADDR_RE.search(log.read())
-            if m:
-                self.appliance_ip = m.group(1)
-                return
-            if self.appliance.poll() is not None:
-                break
-            time.sleep(0.1)
-        log.seek(0)
-        raise BenchError(
-            f"the appliance reported no address in {timeout:.0f} s:\n" + log.read()[-1500:]
+        attach = f"{self.client}:{BRIDGE}"
+        self.appliance, text = start_appliance(
+            self.appliance_dir, attach, self.params, self.tmp, ADDR_RE.search, timeout
         )
+        self.procs.append(self.appliance)
+        m = ADDR_RE.search(text)
+        if not m:
+            tail = text[-1500:]
+            raise BenchError(f"the appliance reported no address in {timeout:.0f} s:\n{tail}")
+        self.appliance_ip = m.group(1)
 
     # ------------------------------------------------------------ use
     def client_prefix(self) -> list[str]:

@@ -79,9 +79,17 @@ def run(
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     finally:
         Path(script).unlink(missing_ok=True)
-    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RUMPNET-WRK ")), None)
-    if proc.returncode != 0 or line is None:
+    result = parse(proc.stdout)
+    if proc.returncode != 0 or result is None:
         raise WrkError(f"wrk failed ({proc.returncode}): {(proc.stderr or proc.stdout)[-400:]}")
+    return result
+
+
+def parse(stdout: str) -> Result | None:
+    """The Result in wrk's output (the LUA script's RUMPNET-WRK line), or None."""
+    line = next((ln for ln in stdout.splitlines() if ln.startswith("RUMPNET-WRK ")), None)
+    if line is None:
+        return None
     d = json.loads(line.split(" ", 1)[1])
     return Result(
         rps=d["requests"] / (d["duration_us"] / 1e6),

@@ -20,6 +20,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from tools.bench.figures import wrk_records
 from tools.bench.record import Record
 from tools.bench.xen_load import Dom0Load, LoadError
 from tools.bench.xen_sides import PEER_NAME, SIDES, BenchError, Booted, XenSides
@@ -238,19 +239,7 @@ def http(sides: XenSides, load: Dom0Load, up: dict[str, Booted], plan: XenPlan) 
                     "errors": {"appliance": a.errors, "peer": p.errors},
                     "appliance_tx_full": None if None in (before, after) else after - before,
                 }
-                out.append(_rec(f"{fig}/rps", a.rps, p.rps, "req/s", "higher", run, params))
-                for q in ("p50", "p90", "p99", "p999"):
-                    out.append(
-                        _rec(
-                            f"{fig}/{q}",
-                            getattr(a, f"{q}_us"),
-                            getattr(p, f"{q}_us"),
-                            "us",
-                            "lower",
-                            run,
-                            params,
-                        )
-                    )
+                out += wrk_records(fig, a, p, run, TARGET, PEER_NAME, params)
     return out
 
 

@@ -10,11 +10,11 @@ Not here: booting the sides (xen_sides.py), records (xen_figures.py).
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import uuid
 
+from tools.bench import wrk
 from tools.bench.wrk import LUA, Result
 from tools.lab.benchtools import dom0_tools
 
@@ -52,19 +52,10 @@ class Dom0Load:
         ]
         cmd = f"RUMPNET_WRK_CLOSE={0 if keepalive else 1} " + self.tools.shell("wrk", args)
         rc, out = self.lab.exec(cmd, timeout=secs + 60)
-        line = next((ln for ln in out.splitlines() if ln.startswith("RUMPNET-WRK ")), None)
-        if rc != 0 or line is None:
+        result = wrk.parse(out)
+        if rc != 0 or result is None:
             raise LoadError(f"wrk in dom0 failed ({rc}): {out[-400:]}")
-        d = json.loads(line.split(" ", 1)[1])
-        return Result(
-            rps=d["requests"] / (d["duration_us"] / 1e6),
-            p50_us=d["p50"],
-            p90_us=d["p90"],
-            p99_us=d["p99"],
-            p999_us=d["p999"],
-            errors=d["errors"] + d["status_errors"],
-            requests=d["requests"],
-        )
+        return result
 
     def iperf(self, host: str, seconds: float) -> float:
         """TCP bits/s dom0 → host:5001 (iperf2 client; the side runs the server)."""
