@@ -8,6 +8,7 @@ Not here: the checks, targets and reports (the rest of nettests/).
 
     rumpnet test <appliance-dir> --target posix [--junit FILE] [--report DIR]
     rumpnet test --target linux --report out/      # the Linux reference alone
+    rumpnet test --target xen-linux --profile httpd # the reference DomU in the lab
 """
 
 import argparse
@@ -25,17 +26,18 @@ def configure(p: argparse.ArgumentParser) -> None:
         "appliance",
         nargs="?",
         type=Path,
-        help="appliance directory (rumpnet gen); not needed for --target linux",
+        help="appliance directory (rumpnet gen); not needed for --target linux, xen-linux",
     )
     p.add_argument(
         "--target",
-        choices=("posix", "xen", "linux"),
+        choices=("posix", "xen", "linux", "xen-linux"),
         default="posix",
         help="posix: the appliance as a Linux process (default); xen: in the lab; "
-        "linux: the Linux reference stack",
+        "linux: the Linux reference stack; xen-linux: the Linux reference DomU in the lab",
     )
     p.add_argument(
-        "--profile", help="httpd, router or both (default: the appliance's kind; both for linux)"
+        "--profile",
+        help="httpd, router or both (default: the appliance's kind; both for the references)",
     )
     p.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     p.add_argument(
@@ -86,7 +88,7 @@ def _kind(appliance: Path) -> str | None:
 
 def build_argv(args: argparse.Namespace, report: Path) -> list[str]:
     profile = args.profile
-    if args.target != "linux":
+    if args.target not in ("linux", "xen-linux"):
         if args.appliance is None:
             raise ValueError(f"--target {args.target} needs an appliance directory")
         if not args.appliance.is_dir():

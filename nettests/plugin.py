@@ -3,8 +3,9 @@
 Implements: --target/--appliance/--profile/--rnt-report/--fuzz-count/
 --require-target options, session-scoped parametrization by appliance
 profile (httpd, router) so one target runs at a time, the `dut` fixture (a
-started Target or a skip with the target's reason; for --target xen it takes
-the session's Xen lab from the root conftest's lab_session), the autouse
+started Target or a skip with the target's reason; for --target xen and
+xen-linux it takes the session's Xen lab from the root conftest's
+lab_session), the autouse
 per-check fixture (marks the capture, saves a pcap per port, detects a dead
 DUT), the translation of outcomes into pass/fail/unknown/error/skip records,
 known deviations of the reference target, and the end-of-run
@@ -34,8 +35,8 @@ def pytest_addoption(parser):
     g.addoption(
         "--target",
         default=os.environ.get("RNT_TARGET", "linux"),
-        choices=("linux", "posix", "xen"),
-        help="what to test (default linux)",
+        choices=("linux", "posix", "xen", "xen-linux"),
+        help="what to test (default linux; xen-linux: the Linux reference DomU in the lab)",
     )
     g.addoption(
         "--appliance",
@@ -157,7 +158,7 @@ def dut(request, topo, profile):
     cfg = request.config
     name = cfg.getoption("--target")
     try:
-        lab = (lambda: _xen_lab(request)) if name == "xen" else None  # asked once needed
+        lab = (lambda: _xen_lab(request)) if name in ("xen", "xen-linux") else None  # once needed
         target = make_target(name, profile, cfg.getoption("--appliance"), topo, lab)
     except TargetUnavailable as exc:
         target = exc

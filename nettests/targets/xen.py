@@ -1,50 +1,21 @@
 """targets.xen - a Xen DomU appliance in the lab (Xen under QEMU).
 
-Implements: the rig on the lab's network: the rig ports and Linux peer
-namespaces are veths into the lab namespace's bridges (rnlabN: rnlabNbr0,
-rnlabNbr1 <-> dom0 xenbr0, xenbr1), the peers at .4 because the lab namespace
-itself holds .2 on both segments; the lab's own DHCP server is off while the
-target runs (the DHCP checks' server must be the only one) and restored
-afterwards; the appliance booted as a DomU (tools/xen_run.XenDomain) with
+Implements: the rig on the lab's network (xen_lab.LabRig: rig ports and
+peers on the lab's bridges, the lab's DHCP off meanwhile, stale rig domains
+destroyed); the appliance booted as a DomU (tools/xen_run.XenDomain) with
 the rig's static address plan and fixed MACs (those of the POSIX target),
-waited for and destroyed at the end, also on failure; domains that dead rig
-runs left in the lab are destroyed first; and the DHCP checks' client: a
+waited for and destroyed at the end, also on failure; and the DHCP checks' client: a
 second DomU of the same appliance with nic0.mode=dhcp.
 Not here: booting or stopping the lab (the pytest session's lab fixture
 does, nettests/plugin.py asks it), building the appliance (rumpnet gen).
 """
 
-import re
 import secrets
 import time
 
-from nettests.nsutil import ns_run
-from nettests.targets.base import Target, TargetUnavailable, build_rig, rig_sides
+from nettests.targets.base import Target, TargetUnavailable
 from nettests.targets.posix import PLAN, read_appliance
-from nettests.topo import PREFIX, registry_dir
-
-BOOT_DEADLINE = 90.0  # xl create + boot to "nicN up" (a few seconds when the host is idle)
-QUIET = 2.0  # silence that counts as "no answer": the lab adds QEMU's latency to every hop
-PEER_HOST = 4  # the lab namespace holds .2 on both segments
-RIG_DOMAIN = re.compile(rf"^{PREFIX}([0-9a-f]{{4}})-")
-
-
-def lab_dhcp_running(lab) -> bool:
-    from tools.lab import state
-
-    return state.alive(state.load(lab.instance).get("dnsmasq"))
-
-
-def destroy_stale_domains(lab) -> list[str]:
-    """Destroy rig domains (rnt<run>-...) of runs that have no live registry."""
-    live = {p.stem for p in registry_dir().glob("*.json")}
-    gone = []
-    for dom in lab.domains():
-        m = RIG_DOMAIN.match(dom.get("name", ""))
-        if m and m.group(1) not in live:
-            lab.destroy(dom["name"])
-            gone.append(dom["name"])
-    return gone
+from nettests.targets.xen_lab import BOOT_DEADLINE, QUIET, LabRig, the_lab
 
 
 def console_tail(domain, n: int = 15) -> str:
@@ -103,23 +74,15 @@ class XenTarget(Target):
         plan = PLAN[profile]
         if len(app.vifs) < len(plan):
             raise TargetUnavailable(f"xl.cfg has {len(app.vifs)} vifs, the rig needs {len(plan)}")
-        lab = lab() if callable(lab) else lab
-        if lab is None:
-            raise TargetUnavailable("no Xen lab (the rig asks the pytest session's lab fixture)")
+        lab = the_lab(lab)
         self._lab, self._app, self._topo, self._clients = lab, app, topo, 0
         self._dom0 = LabDom0(lab)
-        self._dom0_bridges = [net.dom0_bridge for net in lab.networks[: len(plan)]]
         self.domain = None
-        self._dhcp_was = lab_dhcp_running(lab)
-        destroy_stale_domains(lab)
-        lab.set_dhcp(False)  # the DHCP checks' server must be the only one
-        self.sides, self._lab_ifs = [], []
+        self.sides, self._rig = [], None
         try:
-            rig = build_rig(
-                topo, profile, switch=(lab.netns, lab.bridges[: len(plan)]), peer_host=PEER_HOST
-            )
-            self._lab_ifs = [x for seg in rig["segments"] for x in seg["sw_ifs"]]
-            sides = rig_sides(rig, [mac for _, mac in plan])
+            self._rig = LabRig(topo, profile, lab, len(plan))
+            self._dom0_bridges = self._rig.dom0_bridges
+            sides = self._rig.sides([mac for _, mac in plan])
             super().__init__(
                 name="xen",
                 profile=profile,
@@ -183,8 +146,6 @@ class XenTarget(Target):
                 self.domain.destroy()
                 self.domain = None
             super().stop()
-            for ifname in self._lab_ifs:  # the lab's bridges as they were
-                ns_run(self._lab.netns, ["ip", "link", "del", ifname], check=False)
         finally:
-            if self._dhcp_was and self._lab.healthy():
-                self._lab.set_dhcp(True)
+            if self._rig is not None:
+                self._rig.release()

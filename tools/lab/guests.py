@@ -59,14 +59,21 @@ def reference_config(
     static: dict[int, str] | None = None,
     busy: bool = False,
     ramdisk: str = "rnref.cpio.gz",
+    macs: list[str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> str:
-    """xl config of a reference DomU with one vif per bridge (files under $FILES)."""
-    vifs = ", ".join(f"'{vif_spec(br, mac_for(name, i))}'" for i, br in enumerate(bridges))
+    """xl config of a reference DomU with one vif per bridge (files under $FILES).
+    macs: the vifs' MACs (default mac_for); args: more rnref.* command-line words
+    for domu-init.sh (rnref.mtu=ethN:MTU, rnref.forward=0, rnref.arpcheck=1)."""
+    macs = macs or [mac_for(name, i) for i in range(len(bridges))]
+    vifs = ", ".join(f"'{vif_spec(br, macs[i])}'" for i, br in enumerate(bridges))
     extra = f"console=hvc0 loglevel=4 rnref.name={name}"
     if busy:
         extra += " rnref.busy=1"
     for idx, addr in (static or {}).items():
         extra += f" rnref.static=eth{idx}:{addr}"
+    for word in args:
+        extra += f" {word}"
     lines = [
         f'name = "{name}"',
         f'type = "{kind}"',
@@ -112,14 +119,20 @@ def create_reference(
     timeout: float = 90,
     static: dict[int, str] | None = None,
     busy: bool = False,
+    macs: list[str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> RefGuest:
     """Start a reference DomU in `lab`; wait for its first console line unless
-    wait=False. timings: create (xl create returned), first_console."""
+    wait=False. timings: create (xl create returned), first_console.
+    macs, args: as reference_config."""
     kernel, initrd = reference_files()
-    cfg = reference_config(name, tuple(bridges), kind=kind, static=static, busy=busy)
+    macs = macs or [mac_for(name, i) for i in range(len(bridges))]
+    cfg = reference_config(
+        name, tuple(bridges), kind=kind, static=static, busy=busy, macs=macs, args=args
+    )
     t0, created = time.monotonic(), time.time()
     lab.xl_create(cfg, files=[kernel, initrd])
-    guest = RefGuest(name, tuple(bridges), [mac_for(name, i) for i in range(len(bridges))], created)
+    guest = RefGuest(name, tuple(bridges), list(macs), created)
     guest.timings["create"] = round(time.monotonic() - t0, 2)
     if wait:
         lab.wait_console(name, r"\S", timeout)
