@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -111,6 +112,16 @@ class SshPeer:
         return self.client(argv, env)
 
 
+def _remove_dead_runs_namespaces() -> None:
+    """Namespaces of an earlier session that was killed before its teardown ran
+    (its tag is its pid, and that process is gone)."""
+    out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    for name in (line.split()[0] for line in out.splitlines() if line.strip()):
+        m = re.fullmatch(r"rnd[hc](\d+)", name)
+        if m and not os.path.exists(f"/proc/{m.group(1)}"):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
 @pytest.fixture(scope="session")
 def ssh_peer(tmp_path_factory):
     for tool in ("ip", "ssh", "ssh-keygen"):
@@ -121,7 +132,8 @@ def ssh_peer(tmp_path_factory):
         pytest.skip("sshd is not installed (Debian package openssh-server)")
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
-    tag = str(os.getpid() % 100000)
+    _remove_dead_runs_namespaces()
+    tag = str(os.getpid())  # interface names stay under 16 characters
     host_ns, client_ns = f"rndh{tag}", f"rndc{tag}"
     d = tmp_path_factory.mktemp("sshpeer")
     proc = None
