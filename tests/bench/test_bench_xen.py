@@ -38,17 +38,16 @@ FIGURES = {
 FIELDS = {"figure", "appliance", "peer", "unit", "better", "run", "target", "peer_name"}
 
 
-def test_quick_xen_bench_has_every_figure_for_both_sides(lab, tmp_path):  # noqa: F811
-    appliance = tmp_path / "httpd"
+def quick_xen_bench(kind: str, appliance, out) -> tuple[dict, str]:
+    """`rumpnet gen KIND --platform xen`, then `rumpnet bench --target xen --quick`:
+    the bench.json document and the bench's console (asserting both succeed)."""
     gen = subprocess.run(
-        [sys.executable, "-m", "gen.cli", "gen", "httpd", "-o", str(appliance)]
-        + ["--platform", "xen"],
+        [sys.executable, "-m", "gen.cli", "gen", kind, "-o", str(appliance), "--platform", "xen"],
         cwd=REPO,
         capture_output=True,
         text=True,
     )
     assert gen.returncode == 0, gen.stderr
-    out = tmp_path / "bench"
     run = subprocess.run(
         [sys.executable, "-m", "gen.cli", "bench", str(appliance), "--target", "xen"]
         + ["--quick", "--out", str(out)],
@@ -58,7 +57,13 @@ def test_quick_xen_bench_has_every_figure_for_both_sides(lab, tmp_path):  # noqa
         timeout=900,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    doc = json.loads((out / "bench.json").read_text())
+    return json.loads((out / "bench.json").read_text()), run.stdout
+
+
+def test_quick_xen_bench_has_every_figure_for_both_sides(lab, tmp_path):  # noqa: F811
+    appliance = tmp_path / "httpd"
+    out = tmp_path / "bench"
+    doc, stdout = quick_xen_bench("httpd", appliance, out)
     records = {r["figure"]: r for r in doc["records"]}
     assert set(records) >= FIGURES, sorted(FIGURES - set(records))
     assert doc["env"]["unavailable"] == {}
@@ -97,7 +102,7 @@ def test_quick_xen_bench_has_every_figure_for_both_sides(lab, tmp_path):  # noqa
     assert env["mtu"]["xenbr0"] > 0 and env["mtu"]["appliance_nic0"] > 0
     assert set(env["load_tools"]) == {"wrk", "iperf"}
     assert {p.name for p in out.iterdir()} >= {"bench.json", "bench.html", "rps.png"}
-    assert "boot/http_200_ms" in run.stdout
+    assert "boot/http_200_ms" in stdout
 
 
 ROUTER_FIGURES = {
@@ -113,25 +118,8 @@ def test_quick_xen_router_bench_forwards_through_both_domus(lab, tmp_path):  # n
     source and a sink namespace on the lab's two bridges: every router figure for both
     sides, the measured rates really crossed the router, and nothing is left behind."""
     appliance = tmp_path / "router"
-    gen = subprocess.run(
-        [sys.executable, "-m", "gen.cli", "gen", "router", "-o", str(appliance)]
-        + ["--platform", "xen"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert gen.returncode == 0, gen.stderr
     out = tmp_path / "bench"
-    run = subprocess.run(
-        [sys.executable, "-m", "gen.cli", "bench", str(appliance), "--target", "xen"]
-        + ["--quick", "--out", str(out)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    doc = json.loads((out / "bench.json").read_text())
+    doc, stdout = quick_xen_bench("router", appliance, out)
     records = {r["figure"]: r for r in doc["records"]}
     assert set(records) == ROUTER_FIGURES, sorted(records)
 

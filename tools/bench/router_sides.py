@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
 from nettests.nsutil import ns_cmd
 from nettests.topo import Topology
-from tools.bench.sides import BenchError, start_appliance
+from tools.bench.sides import BenchError, start_appliance, teardown
 
 BR_A, BR_B = "rnbrA", "rnbrB"
 SRC_IP, SINK_IP = "192.0.2.2", "198.51.100.2"
@@ -162,14 +160,4 @@ class RouterSides(Ends):
 
     # ------------------------------------------------------------ teardown
     def __exit__(self, *exc) -> None:
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in reversed(self.procs):
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if self.topo is not None:
-            self.topo.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        teardown(self.procs, self.topo, self.tmp)

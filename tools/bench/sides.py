@@ -92,6 +92,22 @@ def start_appliance(appliance_dir, attach, params, tmp, ready, timeout):
     return proc, text
 
 
+def teardown(procs, topo, tmp) -> None:
+    """Stop the sides' processes (SIGTERM, then SIGKILL after 10 s), remove their
+    namespaces and their scratch directory."""
+    for p in reversed(procs):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in reversed(procs):
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    if topo is not None:
+        topo.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 class PosixSides:
     """Context manager: the topology, nginx and the appliance, torn down on exit."""
 
@@ -221,14 +237,4 @@ class PosixSides:
 
     # ------------------------------------------------------------ teardown
     def __exit__(self, *exc) -> None:
-        for p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in reversed(self.procs):
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        if self.topo is not None:
-            self.topo.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        teardown(self.procs, self.topo, self.tmp)
